@@ -1,0 +1,119 @@
+/**
+ * Golden-fixture access shared by every golden suite: the fixture root comes from
+ * $VACE_FIXTURES (default ../shared/fixtures), each folder's manifest.json gives configs and
+ * tolerances, io.safetensors gives inputs and expected outputs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { expect } from 'vitest';
+import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
+import type { Tensor } from '../../src/model/tensor.ts';
+
+export const FIXTURE_ROOT = resolve(process.env.VACE_FIXTURES ?? join(import.meta.dirname, '../../../shared/fixtures'));
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+export interface Manifest {
+  name: string;
+  config?: Record<string, unknown>;
+  tensors?: Record<string, { shape: number[]; dtype: string; meaning?: string; tolerance?: Tolerance }>;
+  tolerance?: { default?: Tolerance; per_key?: Record<string, Tolerance> };
+  [key: string]: unknown;
+}
+
+export class Fixture {
+  readonly name: string;
+  readonly dir: string;
+  readonly manifest: Manifest;
+  #io: SafetensorsFile | undefined;
+
+  constructor(name: string) {
+    this.name = name;
+    this.dir = join(FIXTURE_ROOT, name);
+    const manifestPath = join(this.dir, 'manifest.json');
+    if (!existsSync(manifestPath)) {
+      // Never skip: a missing fixture is a failure with a clear message.
+      throw new Error(`fixture "${name}" not found: ${manifestPath} does not exist (VACE_FIXTURES=${FIXTURE_ROOT})`);
+    }
+    this.manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  }
+
+  path(rel: string): string {
+    return join(this.dir, rel);
+  }
+
+  get io(): SafetensorsFile {
+    this.#io ??= new SafetensorsFile(this.path(((this.manifest.files as Record<string, { path: string }> | undefined)?.io?.path) ?? 'io.safetensors'));
+    return this.#io;
+  }
+
+  weightsPath(): string {
+    const files = this.manifest.files as Record<string, { path: string }> | undefined;
+    return this.path(files?.weights?.path ?? (this.manifest.weights_file as string | undefined) ?? 'weights.safetensors');
+  }
+
+  tolerance(key: string): Tolerance {
+    const t = this.manifest.tensors?.[key]?.tolerance ?? this.manifest.tolerance?.per_key?.[key] ?? this.manifest.tolerance?.default;
+    if (!t) throw new Error(`fixture ${this.name}: no tolerance recorded for "${key}"`);
+    return { atol: t.atol, rtol: t.rtol };
+  }
+
+  /** Names of the recorded tensors matching a pattern, in manifest order. */
+  tensorNames(pattern: RegExp): string[] {
+    const fromManifest = Object.keys(this.manifest.tensors ?? {});
+    const names = fromManifest.length > 0 ? fromManifest : this.io.keys();
+    return names.filter((n) => pattern.test(n));
+  }
+}
+
+export interface Mismatch {
+  maxAbs: number;
+  at: number[];
+  got: number;
+  ref: number;
+  failing: number;
+}
+
+function unravel(index: number, shape: readonly number[]): number[] {
+  const at = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at[d] = index % shape[d]!;
+    index = Math.floor(index / shape[d]!);
+  }
+  return at;
+}
+
+/** Element-wise |got − ref| ≤ atol + rtol·|ref|; returns the worst error and where it is. */
+export function compareTensors(got: ArrayLike<number>, ref: ArrayLike<number>, shape: readonly number[], tol: Tolerance): Mismatch {
+  let maxAbs = 0;
+  let worst = 0;
+  let failing = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i]!;
+    const g = got[i]!;
+    const d = Math.abs(g - r);
+    if (!(d <= tol.atol + tol.rtol * Math.abs(r))) failing++;
+    if (d > maxAbs || Number.isNaN(d)) {
+      maxAbs = Number.isNaN(d) ? Infinity : d;
+      worst = i;
+    }
+  }
+  return { maxAbs, at: unravel(worst, shape), got: got[worst]!, ref: ref[worst]!, failing };
+}
+
+/** Asserts a tensor matches the fixture's record `key` within its tolerance; the failure message names the tensor, max error and its location. */
+export function expectClose(fx: Fixture, key: string, got: Tensor | { shape: readonly number[]; data: ArrayLike<number> }, tol = fx.tolerance(key)): void {
+  const ref = fx.io.getF32(key);
+  expect([...got.shape], `${fx.name}/${key}: shape`).toEqual([...ref.shape]);
+  const gotData = got.data instanceof BigInt64Array ? Array.from(got.data, Number) : (got.data as ArrayLike<number>);
+  const m = compareTensors(gotData, ref.data, ref.shape, tol);
+  if (m.failing > 0) {
+    throw new Error(
+      `${fx.name}/${key}: ${m.failing} of ${ref.data.length} elements outside atol=${tol.atol} rtol=${tol.rtol}; ` +
+        `max |got-ref| = ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}] (got ${m.got}, ref ${m.ref})`,
+    );
+  }
+}
