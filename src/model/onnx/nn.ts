@@ -1,0 +1,56 @@
+/**
+ * Neural-network building blocks composed from ops.ts: the sub-graphs every model here shares.
+ * Weights come from a `ParamSource` so the same builders serve fixtures and real checkpoints.
+ */
+import type { Value } from './graph.ts';
+import { add, div, exp, gemmTransB, layerNormalization, matmul, max, mul, neg, reduceMax, reduceMean, reduceSum, reshape, softmax, sqrt, sub, transpose } from './ops.ts';
+
+/** Looks up a model parameter by its checkpoint name and returns it as a graph value. */
+export type ParamSource = (name: string, expectedShape?: readonly number[]) => Value;
+
+/** PyTorch nn.Linear on a 2-D input [tokens, in]: y = x·Wᵀ + b. */
+export function linear(x: Value, p: ParamSource, prefix: string, bias = true): Value {
+  const w = p(`${prefix}.weight`);
+  return gemmTransB(x, w, bias ? p(`${prefix}.bias`) : undefined);
+}
+
+/** RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · w (eps added inside the root, as PyTorch). */
+export function rmsNorm(x: Value, weight: Value | undefined, eps: number): Value {
+  const ms = reduceMean(mul(x, x), [-1]);
+  const y = div(x, sqrt(add(ms, eps)));
+  return weight ? mul(y, weight) : y;
+}
+
+/** LayerNorm over the last axis; affine when `prefix` names weight/bias in `p`. */
+export function layerNorm(x: Value, eps: number, p?: ParamSource, prefix?: string): Value {
+  if (p && prefix) return layerNormalization(x, eps, p(`${prefix}.weight`), p(`${prefix}.bias`));
+  return layerNormalization(x, eps);
+}
+
+/**
+ * Multi-head scaled dot-product attention on 2-D token matrices.
+ * q [Lq, H·d], k/v [Lk, H·d] → [Lq, H·d]; scale 1/√d. Optional `extraKeys` appends keys with
+ * logit 0 and value 0 (the zero padding some upstream kernels attend to) without materialising them.
+ */
+export function attention(q: Value, k: Value, v: Value, heads: number, opts: { zeroKeys?: number } = {}): Value {
+  const dim = q.staticShape()[1]!;
+  const d = dim / heads;
+  if (!Number.isInteger(d)) throw new Error(`attention: dim ${dim} not divisible by ${heads} heads`);
+  const qh = transpose(reshape(q, [0, heads, d]), [1, 0, 2]); // [H, Lq, d]
+  const kh = transpose(reshape(k, [0, heads, d]), [1, 2, 0]); // [H, d, Lk]
+  const vh = transpose(reshape(v, [0, heads, d]), [1, 0, 2]); // [H, Lk, d]
+  const logits = mul(matmul(qh, kh), 1 / Math.sqrt(d)); // [H, Lq, Lk]
+  const zeroKeys = opts.zeroKeys ?? 0;
+  let probs: Value;
+  if (zeroKeys > 0) {
+    // Zero keys have logit exactly 0 and value 0: they only add exp(0 − m) each to the softmax
+    // denominator. p = exp(l − m) / (Σ exp(l − m) + Z·exp(−m)) with m = max(max l, 0).
+    const m = max(reduceMax(logits, [-1]), 0);
+    const e = exp(sub(logits, m));
+    probs = div(e, add(reduceSum(e, [-1]), mul(exp(neg(m)), zeroKeys)));
+  } else {
+    probs = softmax(logits, -1);
+  }
+  const out = matmul(probs, vh); // [H, Lq, d]
+  return reshape(transpose(out, [1, 0, 2]), [0, dim]);
+}

@@ -1,0 +1,112 @@
+/**
+ * The only module that touches onnxruntime-node. Everything else passes our own Tensor type.
+ * Provider choice is explicit: ORT does not fall back by itself when a listed provider fails,
+ * so a failing GPU provider is logged once and the session is retried on CPU.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import type { Graph } from '../onnx/graph.ts';
+import type { DType, Tensor } from '../tensor.ts';
+
+export type Device = 'cpu' | 'webgpu' | 'cuda';
+
+export interface SessionOptions {
+  device?: Device;
+  /** Intra-op threads (default: ORT's choice, all cores). */
+  threads?: number;
+  /** Called once when a requested provider failed and the CPU retry is used. */
+  onFallback?: (device: Device, error: Error) => void;
+}
+
+export class ModelSession {
+  readonly #session: ort.InferenceSession;
+  readonly device: Device;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+
+  private constructor(session: ort.InferenceSession, device: Device) {
+    this.#session = session;
+    this.device = device;
+    this.inputNames = session.inputNames;
+    this.outputNames = session.outputNames;
+  }
+
+  /** Builds a session from model bytes (weights inline). */
+  static async fromBytes(bytes: Uint8Array, opts: SessionOptions = {}): Promise<ModelSession> {
+    const device = opts.device ?? 'cpu';
+    const base: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: 'all',
+      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+    };
+    if (device !== 'cpu') {
+      try {
+        return new ModelSession(await ort.InferenceSession.create(bytes, { ...base, executionProviders: [device] }), device);
+      } catch (e) {
+        opts.onFallback?.(device, e as Error);
+      }
+    }
+    return new ModelSession(await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] }), 'cpu');
+  }
+
+  /** Builds a session from a graph, reading external weights into the model bytes. */
+  static async fromGraph(graph: Graph, opts: SessionOptions = {}): Promise<ModelSession> {
+    return ModelSession.fromBytes(graph.toBytes({ inlineExternal: readExternal }), opts);
+  }
+
+  async run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t, name);
+    const result = outputs ? await this.#session.run(ortFeeds, [...outputs]) : await this.#session.run(ortFeeds);
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(result)) out[name] = fromOrt(t, name);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+function readExternal(init: { name: string; data: { kind: string; path?: string; offset?: number; length?: number } }): Uint8Array {
+  const { path, offset, length } = init.data as { path: string; offset: number; length: number };
+  const buf = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, buf, done, length - done, offset + done);
+      if (n <= 0) throw new Error(`${path}: short read for initializer "${init.name}"`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', uint8: 'uint8', bool: 'bool' };
+
+function toOrt(t: Tensor, name: string): ort.Tensor {
+  try {
+    return new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, [...t.shape]);
+  } catch (e) {
+    throw new Error(`input "${name}": ${(e as Error).message}`);
+  }
+}
+
+function fromOrt(t: ort.Tensor, name: string): Tensor {
+  switch (t.type) {
+    case 'float32':
+      return { dtype: 'float32', shape: [...t.dims], data: t.data as Float32Array };
+    case 'int64':
+      return { dtype: 'int64', shape: [...t.dims], data: t.data as BigInt64Array };
+    case 'int32':
+      return { dtype: 'int32', shape: [...t.dims], data: t.data as Int32Array };
+    case 'uint8':
+      return { dtype: 'uint8', shape: [...t.dims], data: t.data as Uint8Array };
+    case 'bool':
+      return { dtype: 'bool', shape: [...t.dims], data: t.data as Uint8Array };
+    default:
+      throw new Error(`output "${name}" has unsupported type ${t.type}`);
+  }
+}
