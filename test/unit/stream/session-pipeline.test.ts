@@ -1,0 +1,172 @@
+import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { Control } from '../../../controls/types.ts';
+import type { RgbFrames } from '../../../src/frames.ts';
+import type { ChunkGenerator, ChunkInput } from '../../../src/pipeline/generator-types.ts';
+import { GeneratorRegistry } from '../../../src/stream/generators.ts';
+import { SessionPipeline, type ControlSource } from '../../../src/stream/session-pipeline.ts';
+
+/** Test control: writes a constant value into every byte, so output tells which control ran. */
+function constantControl(id: string, value: number): Control {
+  return {
+    id,
+    needsWeights: false,
+    process: (f: RgbFrames) => ({ frames: { ...f, data: new Uint8Array(f.data.length).fill(value) } }),
+    reset: () => {},
+  };
+}
+
+function controlSource(disposed: string[] = []): ControlSource {
+  const make: Record<string, () => Control> = {
+    passthrough: () => ({ id: 'passthrough', needsWeights: false, process: (f) => ({ frames: f }), reset: () => {}, dispose: () => void disposed.push('passthrough') }),
+    ten: () => ({ ...constantControl('ten', 10), dispose: () => void disposed.push('ten') }),
+    twenty: () => constantControl('twenty', 20),
+  };
+  return { list: () => Object.keys(make).map((id) => ({ id })), create: (id) => make[id]() };
+}
+
+/** A generator that wants 13 frames first, then 12, and records what it was given. */
+class RecordingGenerator implements ChunkGenerator {
+  readonly id = 'recording';
+  inputs: ChunkInput[] = [];
+  disposed = false;
+  #first = true;
+  constructor(readonly delayMs = 0) {}
+  outputSize(width: number, height: number) {
+    return { width, height };
+  }
+  framesForNextChunk(): number {
+    return this.#first ? 13 : 12;
+  }
+  async generate(input: ChunkInput): Promise<RgbFrames> {
+    this.#first = false;
+    this.inputs.push(input);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    return input.frames;
+  }
+  reset(): void {
+    this.#first = true;
+  }
+  async dispose(): Promise<void> {
+    this.disposed = true;
+  }
+}
+
+function frame(value: number): RgbFrames {
+  return { width: 4, height: 2, count: 1, data: new Uint8Array(24).fill(value) };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('SessionPipeline', () => {
+  it('shows the control output at camera rate in preview mode', async () => {
+    const p = new SessionPipeline({ controls: controlSource(), generators: new GeneratorRegistry(), initialParams: { control: 'ten' } });
+    const out = firstValueFrom(p.output$.pipe(take(3), toArray()));
+    for (let i = 0; i < 3; i++) {
+      p.pushFrame(frame(i), i);
+      await tick();
+    }
+    const frames = await out;
+    expect(frames.map((f) => f.seq)).toEqual([0, 1, 2]);
+    expect(frames.every((f) => f.frame.data.every((v) => v === 10))).toBe(true);
+    await p.close();
+  });
+
+  it('asks the generator for 13 frames on the first chunk and 12 after', async () => {
+    const registry = new GeneratorRegistry();
+    const gen = new RecordingGenerator();
+    registry.register({ id: 'recording', title: 'test' }, () => gen);
+    const p = new SessionPipeline({ controls: controlSource(), generators: registry, queueCapacity: 100 });
+    expect((await p.updateParams({ mode: 'generate' })).ok).toBe(true);
+    for (let i = 0; i < 25; i++) {
+      p.pushFrame(frame(i), i);
+      await tick();
+    }
+    await tick();
+    expect(gen.inputs.map((c) => c.frames.count)).toEqual([13, 12]);
+    expect(gen.inputs[0].frames.data[0]).toBe(0);
+    expect(gen.inputs[1].frames.data[0]).toBe(13);
+    await p.close();
+    expect(gen.disposed).toBe(true);
+  });
+
+  it('applies a parameter change at the next chunk boundary, never inside a chunk', async () => {
+    const registry = new GeneratorRegistry();
+    const gen = new RecordingGenerator(20);
+    registry.register({ id: 'recording', title: 'test' }, () => gen);
+    const p = new SessionPipeline({ controls: controlSource(), generators: registry, queueCapacity: 100 });
+    await p.updateParams({ mode: 'generate', prompt: 'first' });
+    const applied = firstValueFrom(p.events$.pipe(filter((e) => e.type === 'applied' && e.params.prompt === 'second')));
+    for (let i = 0; i < 13; i++) p.pushFrame(frame(i), i);
+    await tick(); // chunk 0 is now generating
+    const r = await p.updateParams({ prompt: 'second', control: 'ten' });
+    expect(r.ok).toBe(true);
+    for (let i = 13; i < 25; i++) p.pushFrame(frame(i), i);
+    const e = await applied;
+    await new Promise((res) => setTimeout(res, 50));
+    expect(gen.inputs.map((c) => c.params.prompt)).toEqual(['first', 'second']);
+    expect(gen.inputs[1].control!.frames.data[0]).toBe(10);
+    if (r.ok && e.type === 'applied') expect(e.chunk - r.acceptedAtChunk).toBeLessThanOrEqual(1);
+    await p.close();
+  });
+
+  it('rejects an invalid update and keeps the current parameters', async () => {
+    const p = new SessionPipeline({ controls: controlSource(), generators: new GeneratorRegistry() });
+    const before = p.params;
+    const bad = await p.updateParams({ seed: -1 });
+    expect(bad.ok).toBe(false);
+    const unknown = await p.updateParams({ control: 'nope' });
+    expect(unknown).toEqual({ ok: false, error: expect.stringMatching(/unknown control 'nope'/) });
+    expect(p.params).toEqual(before);
+    await p.close();
+  });
+
+  it('answers "no model loaded" when generate mode has no generator registered', async () => {
+    const p = new SessionPipeline({ controls: controlSource(), generators: new GeneratorRegistry() });
+    const r = await p.updateParams({ mode: 'generate' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/no model loaded/);
+    expect(p.params.mode).toBe('preview');
+    await p.close();
+  });
+
+  it('frees generator and control when closed mid-chunk, and emits nothing afterwards', async () => {
+    const registry = new GeneratorRegistry();
+    const gen = new RecordingGenerator(50);
+    registry.register({ id: 'recording', title: 'test' }, () => gen);
+    const disposed: string[] = [];
+    const p = new SessionPipeline({ controls: controlSource(disposed), generators: registry, queueCapacity: 100, initialParams: { control: 'ten' } });
+    await p.updateParams({ mode: 'generate' });
+    let emitted = 0;
+    p.output$.subscribe(() => emitted++);
+    for (let i = 0; i < 13; i++) p.pushFrame(frame(i), i);
+    await tick();
+    expect(gen.inputs).toHaveLength(1);
+    await p.close();
+    expect(gen.disposed).toBe(true);
+    expect(disposed).toContain('ten');
+    expect(emitted).toBe(0);
+    p.pushFrame(frame(0));
+    expect(p.stats().inputFrames).toBe(13);
+  });
+
+  it('drops evenly when the camera outruns the generator and reports the drops', async () => {
+    const registry = new GeneratorRegistry();
+    const gen = new RecordingGenerator(30);
+    registry.register({ id: 'recording', title: 'test' }, () => gen);
+    const p = new SessionPipeline({ controls: controlSource(), generators: registry, queueCapacity: 24 });
+    await p.updateParams({ mode: 'generate' });
+    for (let i = 0; i < 13; i++) p.pushFrame(frame(i), i);
+    await tick();
+    for (let i = 13; i < 60; i++) p.pushFrame(frame(i), i); // 47 frames arrive during one chunk
+    await new Promise((r) => setTimeout(r, 80));
+    expect(gen.inputs).toHaveLength(2);
+    const second = gen.inputs[1].frames;
+    const firstValue = second.data[0];
+    const lastValue = second.data[(second.count - 1) * 24];
+    expect(lastValue).toBe(59); // newest frame always included
+    expect(firstValue).toBe(60 - 24); // nothing older than the queue capacity
+    expect(p.stats().droppedFrames).toBeGreaterThanOrEqual(47 - 12);
+    await p.close();
+  });
+});
