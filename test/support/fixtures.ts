@@ -106,13 +106,14 @@ export function compareTensors(got: ArrayLike<number>, ref: ArrayLike<number>, s
 
 /** Asserts a tensor matches the fixture's record `key` within its tolerance; the failure message names the tensor, max error and its location. */
 export function expectClose(fx: Fixture, key: string, got: Tensor | { shape: readonly number[]; data: ArrayLike<number> }, tol = fx.tolerance(key)): void {
-  const ref = fx.io.getF32(key);
+  const ref = fx.io.get(key);
   expect([...got.shape], `${fx.name}/${key}: shape`).toEqual([...ref.shape]);
   const gotData = got.data instanceof BigInt64Array ? Array.from(got.data, Number) : (got.data as ArrayLike<number>);
-  const m = compareTensors(gotData, ref.data, ref.shape, tol);
+  const refData = ref.data instanceof BigInt64Array ? Array.from(ref.data, Number) : (ref.data as Float32Array);
+  const m = compareTensors(gotData, refData, ref.shape, tol);
   if (m.failing > 0) {
     throw new Error(
-      `${fx.name}/${key}: ${m.failing} of ${ref.data.length} elements outside atol=${tol.atol} rtol=${tol.rtol}; ` +
+      `${fx.name}/${key}: ${m.failing} of ${refData.length} elements outside atol=${tol.atol} rtol=${tol.rtol}; ` +
         `max |got-ref| = ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}] (got ${m.got}, ref ${m.ref})`,
     );
   }

@@ -1,0 +1,102 @@
+/**
+ * One Wan2.1 attention block (WanAttentionBlock): adaLN-modulated self-attention with qk
+ * RMSNorm and 3-D RoPE, un-modulated cross-attention to the text, modulated tanh-GELU FFN.
+ * The same function builds main blocks and VACE blocks (which share the structure).
+ */
+import type { Value } from '../onnx/graph.ts';
+import { attention, layerNorm, linear, rmsNorm, type ParamSource } from '../onnx/nn.ts';
+import { add, concat, gelu, mul, reshape, slice, sub } from '../onnx/ops.ts';
+import type { TokenGrid, WanConfig } from './config.ts';
+
+export interface BlockContext {
+  cfg: WanConfig;
+  grid: TokenGrid;
+  /** Per-frame time projection e0, [F, 6, dim] (before the block's own modulation offsets). */
+  e0: Value;
+  /** Embedded text context [text_len, dim]. */
+  ctx: Value;
+  /** RoPE tables shaped [L, 1, c, 1] for broadcasting over heads. */
+  ropeCos: Value;
+  ropeSin: Value;
+}
+
+export interface BlockResult {
+  x: Value;
+  /** This block's roped keys and raw values for the current tokens, [L, dim] (what a KV cache stores). */
+  k: Value;
+  v: Value;
+}
+
+/** Interleaved-pair rotation: pair m = (x[2m], x[2m+1]) · e^{i·angle}. x is [L, dim]. */
+export function applyRope(x: Value, b: BlockContext): Value {
+  const { dim, num_heads: H } = b.cfg;
+  const c = dim / H / 2;
+  const pairs = reshape(x, [0, H, c, 2]);
+  const re = slice(pairs, [0], [1], [3]);
+  const im = slice(pairs, [1], [2], [3]);
+  const outRe = sub(mul(re, b.ropeCos), mul(im, b.ropeSin));
+  const outIm = add(mul(re, b.ropeSin), mul(im, b.ropeCos));
+  return reshape(concat([outRe, outIm], 3), [0, dim]);
+}
+
+/** x·(1 + scale) + shift with per-frame modulation: x [L, dim], shift/scale [F, 1, dim]. */
+function modulate(x: Value, shift: Value, scale: Value, b: BlockContext): Value {
+  const fs = b.grid.height * b.grid.width;
+  const xf = reshape(x, [b.grid.frames, fs, b.cfg.dim]);
+  return reshape(add(mul(xf, add(scale, 1)), shift), [-1, b.cfg.dim]);
+}
+
+function gated(x: Value, y: Value, gate: Value, b: BlockContext): Value {
+  const fs = b.grid.height * b.grid.width;
+  const yf = reshape(y, [b.grid.frames, fs, b.cfg.dim]);
+  return add(x, reshape(mul(yf, gate), [-1, b.cfg.dim]));
+}
+
+export interface BlockOptions {
+  /** Cached keys/values of earlier frames [P, dim] (roped keys), attended before the current tokens. */
+  cacheK?: Value;
+  cacheV?: Value;
+  /** Zero keys appended to self-attention (scope's flex-attention padding to a multiple of 128). */
+  zeroKeys?: number;
+}
+
+export function attentionBlock(x: Value, p: ParamSource, prefix: string, b: BlockContext, opts: BlockOptions = {}): BlockResult {
+  const g = x.graph;
+  const { cfg } = b;
+  const mod = add(p(`${prefix}.modulation`, [1, 6, cfg.dim]), b.e0); // [F, 6, dim]
+  const m = [0, 1, 2, 3, 4, 5].map((i) => slice(mod, [i], [i + 1], [1])); // each [F, 1, dim]
+  return g.scope(prefix, () => {
+    // Self-attention.
+    const h = modulate(layerNorm(x, cfg.eps), m[0]!, m[1]!, b);
+    let q = linear(h, p, `${prefix}.self_attn.q`);
+    let k = linear(h, p, `${prefix}.self_attn.k`);
+    const v = linear(h, p, `${prefix}.self_attn.v`);
+    if (cfg.qk_norm) {
+      q = rmsNorm(q, p(`${prefix}.self_attn.norm_q.weight`), cfg.eps);
+      k = rmsNorm(k, p(`${prefix}.self_attn.norm_k.weight`), cfg.eps);
+    }
+    q = applyRope(q, b);
+    k = applyRope(k, b);
+    const kAll = opts.cacheK ? concat([opts.cacheK, k], 0) : k;
+    const vAll = opts.cacheV ? concat([opts.cacheV, v], 0) : v;
+    const sa = linear(attention(q, kAll, vAll, cfg.num_heads, { zeroKeys: opts.zeroKeys }), p, `${prefix}.self_attn.o`);
+    let out = gated(x, sa, m[2]!, b);
+
+    // Cross-attention to the text (no modulation, no gate).
+    const hc = cfg.cross_attn_norm ? layerNorm(out, cfg.eps, p, `${prefix}.norm3`) : out;
+    let cq = linear(hc, p, `${prefix}.cross_attn.q`);
+    let ck = linear(b.ctx, p, `${prefix}.cross_attn.k`);
+    const cv = linear(b.ctx, p, `${prefix}.cross_attn.v`);
+    if (cfg.qk_norm) {
+      cq = rmsNorm(cq, p(`${prefix}.cross_attn.norm_q.weight`), cfg.eps);
+      ck = rmsNorm(ck, p(`${prefix}.cross_attn.norm_k.weight`), cfg.eps);
+    }
+    out = add(out, linear(attention(cq, ck, cv, cfg.num_heads), p, `${prefix}.cross_attn.o`));
+
+    // Feed-forward.
+    const hf = modulate(layerNorm(out, cfg.eps), m[3]!, m[4]!, b);
+    const ff = linear(gelu(linear(hf, p, `${prefix}.ffn.0`), 'tanh'), p, `${prefix}.ffn.2`);
+    out = gated(out, ff, m[5]!, b);
+    return { x: out, k, v };
+  });
+}
