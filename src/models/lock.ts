@@ -1,0 +1,87 @@
+/**
+ * A lock file next to a download target, so two processes (say a CLI download and the server's
+ * models panel) never write the same .part file. Stale locks (holder process gone) are broken.
+ */
+import { open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+export interface LockOptions {
+  signal?: AbortSignal;
+  pollMs?: number;
+  /** Called once when the lock is held by someone else and we start waiting. */
+  onWait?: (holder: LockHolder) => void;
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  startedAt: string;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | null> {
+  try {
+    const h = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as LockHolder) : null;
+  } catch {
+    return null;
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Wait until we hold `lockPath`; resolves to the release function. */
+export async function acquireFileLock(lockPath: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
+  const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  let waited = false;
+  for (;;) {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    try {
+      const fh = await open(lockPath, 'wx');
+      try {
+        await fh.writeFile(JSON.stringify(me));
+      } finally {
+        await fh.close();
+      }
+      return async () => {
+        await unlink(lockPath).catch(() => undefined);
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = await readHolder(lockPath);
+    // A lock from another host cannot be checked; a half-written one is treated as live once, then re-read.
+    const stale = holder !== null && holder.host === me.host && !processAlive(holder.pid);
+    if (stale) {
+      await unlink(lockPath).catch(() => undefined);
+      continue;
+    }
+    if (!waited && holder) {
+      waited = true;
+      opts.onWait?.(holder);
+    }
+    await sleep(opts.pollMs ?? 250, opts.signal);
+  }
+}
