@@ -4,7 +4,7 @@
  * storage (safetensors, or a torch.save zip whose nested dicts are flattened with ".").
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { PthFile } from './pth.ts';
+import { PthFile, type PthOptions } from './pth.ts';
 import { SafetensorsFile, type SafetensorsDType } from './safetensors.ts';
 import type { F32Tensor, Tensor } from '../tensor.ts';
 
@@ -63,8 +63,11 @@ class PthCheckpoint implements Checkpoint {
   readonly format = 'pth';
   readonly #file: PthFile;
 
-  constructor(readonly path: string) {
-    this.#file = new PthFile(path);
+  constructor(
+    readonly path: string,
+    opts: PthOptions,
+  ) {
+    this.#file = new PthFile(path, opts);
   }
 
   keys(): string[] {
@@ -117,7 +120,10 @@ export function detectCheckpointFormat(path: string): CheckpointFormat {
   throw new Error(`${path}: not a checkpoint we can read (neither a safetensors file nor a torch.save zip archive)`);
 }
 
-export function openCheckpoint(path: string): Checkpoint {
+/** Options for the formats that need them (only torch.save files have any). */
+export type OpenCheckpointOptions = PthOptions;
+
+export function openCheckpoint(path: string, opts: OpenCheckpointOptions = {}): Checkpoint {
   const format = detectCheckpointFormat(path);
-  return format === 'pth' ? new PthCheckpoint(path) : new SafetensorsCheckpoint(path);
+  return format === 'pth' ? new PthCheckpoint(path, opts) : new SafetensorsCheckpoint(path);
 }

@@ -177,7 +177,8 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
     for (let i = 0; i < items.length; i += 2) (dict as Map<unknown, unknown>).set(items[i], items[i + 1]);
   };
   const appendItems = (list: unknown, items: unknown[]): void => {
-    if (Array.isArray(list)) list.push(...items);
+    // A loop, not push(...items): spreading a huge APPENDS batch can overflow the call stack.
+    if (Array.isArray(list)) for (const v of items) list.push(v);
     else if (list instanceof Set) for (const v of items) list.add(v);
     else fail('target is not a list');
   };

@@ -48,6 +48,30 @@ class TensorClass {
   constructor(readonly name: string) {}
 }
 
+/**
+ * An object of a class outside the allowed table, kept only as its name and arguments; made only
+ * when `PthOptions.allowUnknownGlobals` is set, so that the tensors beside it can still be read.
+ */
+export class OpaquePyObject {
+  state: unknown;
+  constructor(
+    readonly qualname: string,
+    readonly args: readonly unknown[],
+  ) {}
+  setState(state: unknown): void {
+    this.state = state;
+  }
+}
+
+export interface PthOptions {
+  /**
+   * Read files whose non-tensor content uses classes outside the table (e.g. a numpy scalar or a
+   * config object next to the state dict): such objects become OpaquePyObject and the globals are
+   * listed in `PthFile.unknownGlobals`. Off by default: an unknown global is an error.
+   */
+  readonly allowUnknownGlobals?: boolean;
+}
+
 /** One storage of the archive: a flat run of `numel` elements in `<archive>/data/<key>`. */
 export class PthStorage {
   readonly #zip: ZipArchive;
@@ -172,10 +196,12 @@ export class PthFile {
   readonly archiveName: string;
   /** The unpickled object: Maps, arrays, numbers, strings and PthTensors. */
   readonly root: unknown;
+  /** Globals outside the table that were kept opaque (only with allowUnknownGlobals). */
+  readonly unknownGlobals: string[] = [];
   readonly #zip: ZipArchive;
   #tensors: Map<string, PthTensor> | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, opts: PthOptions = {}) {
     this.path = path;
     const zip = new ZipArchive(path);
     this.#zip = zip;
@@ -200,13 +226,25 @@ export class PthFile {
       const source = `${path}:${prefix}data.pkl`;
       this.root = unpickle(zip.read(`${prefix}data.pkl`), {
         source,
-        resolveGlobal: (module, name) => resolveTorchGlobal(source, module, name),
+        resolveGlobal: (module, name) => {
+          try {
+            return resolveTorchGlobal(source, module, name);
+          } catch (e) {
+            if (!(opts.allowUnknownGlobals && e instanceof UnsupportedGlobalError)) throw e;
+            const q = `${module}.${name}`;
+            if (!this.unknownGlobals.includes(q)) this.unknownGlobals.push(q);
+            return new PyCallable(q, (args) => new OpaquePyObject(q, args));
+          }
+        },
         persistentLoad: (pid) => {
           if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) {
             throw new Error(`${source}: unsupported persistent id ${JSON.stringify(pid, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
           }
           const [, type, key, , count] = pid as [string, unknown, unknown, unknown, unknown];
-          if (!(type instanceof StorageType)) throw new Error(`${source}: storage ${String(key)} has no storage type`);
+          if (!(type instanceof StorageType)) {
+            const what = type instanceof PyCallable ? `unsupported storage type ${type.qualname}` : 'no storage type';
+            throw new Error(`${source}: storage ${String(key)} has ${what}`);
+          }
           const k = String(key);
           const cacheKey = `${k}/${type.name}`;
           const known = storages.get(cacheKey);
@@ -362,6 +400,6 @@ function resolveTorchGlobal(source: string, module: string, name: string): unkno
   }
 }
 
-export function openPth(path: string): PthFile {
-  return new PthFile(path);
+export function openPth(path: string, opts: PthOptions = {}): PthFile {
+  return new PthFile(path, opts);
 }

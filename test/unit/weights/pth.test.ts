@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { PthFile } from '../../../src/model/weights/pth.ts';
+import { OpaquePyObject, PthFile } from '../../../src/model/weights/pth.ts';
 import { bytesOf, PickleBytes, writeTorchFile, type SavedValue, type TensorRecord } from './torch-save-writer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pth-test-'));
@@ -149,6 +149,24 @@ describe('PthFile errors', () => {
     const path = at('numpy.pth');
     writeTorchFile(path, new Map(), {}, { pickle: p.bytes() });
     expect(() => new PthFile(path)).toThrow(`${path}:archive/data.pkl: unsupported Python global "numpy.core.multiarray.scalar"`);
+  });
+
+  test('with allowUnknownGlobals, unknown objects stay opaque and the tensors beside them are read', () => {
+    const p = new PickleBytes().proto(2).emptyDict().str('step').global('numpy.core.multiarray', 'scalar').mark().int(3).tuple().reduce().setitem();
+    p.str('w').global('torch._utils', '_rebuild_tensor_v2').mark();
+    p.mark().str('storage').global('torch', 'FloatStorage').str('0').str('cpu').int(24).tuple().binpersid();
+    p.int(0).mark().int(24).tuple().mark().int(1).tuple().bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce().setitem().stop();
+    const path = at('numpy-lenient.pth');
+    writeTorchFile(path, new Map(), { '0': bytesOf(f32Storage) }, { pickle: p.bytes() });
+    expect(() => new PthFile(path)).toThrow(/unsupported Python global "numpy\.core\.multiarray\.scalar"/);
+    const f = new PthFile(path, { allowUnknownGlobals: true });
+    expect(f.unknownGlobals).toEqual(['numpy.core.multiarray.scalar']);
+    const step = (f.root as Map<string, unknown>).get('step');
+    expect(step).toBeInstanceOf(OpaquePyObject);
+    expect((step as OpaquePyObject).args).toEqual([3]);
+    expect([...f.tensors().keys()]).toEqual(['w']);
+    expect(Array.from(f.readF32('w').data)).toEqual(Array.from(f32Storage));
+    f.close();
   });
 
   test('an unknown storage type is an unsupported global', () => {
