@@ -164,6 +164,13 @@ export function slice(x: Value, starts: readonly number[], ends: readonly number
   return one(x, 'Slice', inputs, {}, shape);
 }
 
+/** Slice whose start along one axis is a runtime int64 [1] input (the end is static). */
+export function sliceFrom(x: Value, start: Value, end: number, axis: number): Value {
+  const gr = g(x);
+  const shape = x.shape ? x.shape.map((d, i) => (i === (axis < 0 ? axis + x.shape!.length : axis) ? null : d)) : undefined;
+  return one(x, 'Slice', [x, start, gr.constant([end], 'int64'), gr.constant([axis], 'int64')], {}, shape);
+}
+
 export function unsqueeze(x: Value, axes: readonly number[]): Value {
   let shape: Dim[] | undefined;
   if (x.shape) {
@@ -230,6 +237,55 @@ export function pad(x: Value, pads: readonly number[], mode: 'constant' | 'refle
   return one(x, 'Pad', [x, g(x).constant(pads, 'int64')], { mode }, shape);
 }
 
+/**
+ * Transposed convolution, input [N, C, ...spatial], weight in PyTorch layout [C, O/group, ...kernel].
+ * out = (in − 1)·stride − padBegin − padEnd + dilation·(k − 1) + outputPadding + 1.
+ */
+export function convTranspose(x: Value, w: Value, bias: Value | undefined, opts: ConvOptions & { outputPadding?: number[] } = {}): Value {
+  const ws = w.staticShape();
+  const nsp = ws.length - 2;
+  const strides = opts.strides ?? new Array<number>(nsp).fill(1);
+  const pads = opts.pads ?? new Array<number>(2 * nsp).fill(0);
+  const dil = opts.dilations ?? new Array<number>(nsp).fill(1);
+  const outPad = opts.outputPadding ?? new Array<number>(nsp).fill(0);
+  const group = opts.group ?? 1;
+  if (typeof x.shape?.[1] === 'number' && x.shape[1] !== ws[0]) {
+    throw new Error(`ConvTranspose: input "${x.name}" has ${x.shape[1]} channels, weight "${w.name}" expects ${ws[0]}`);
+  }
+  let shape: Dim[] | undefined;
+  if (x.shape) {
+    shape = [x.shape[0]!, ws[1]! * group];
+    for (let i = 0; i < nsp; i++) {
+      const d = x.shape[2 + i];
+      shape.push(typeof d === 'number' ? (d - 1) * strides[i]! - pads[i]! - pads[i + nsp]! + dil[i]! * (ws[2 + i]! - 1) + outPad[i]! + 1 : null);
+    }
+  }
+  const attrs: Record<string, AttrValue> = { strides, pads, dilations: dil, kernel_shape: ws.slice(2), output_padding: outPad };
+  if (group !== 1) attrs.group = group;
+  return one(x, 'ConvTranspose', bias ? [x, w, bias] : [x, w], attrs, shape);
+}
+
+/**
+ * Resize to static `sizes` (all axes). `coordinates` is the ONNX coordinate_transformation_mode:
+ * 'align_corners' is PyTorch's align_corners=True, 'half_pixel' its align_corners=False.
+ */
+export function resize(x: Value, sizes: readonly number[], mode: 'nearest' | 'linear' | 'cubic', coordinates: 'align_corners' | 'half_pixel' | 'asymmetric' = 'half_pixel', cubicA = -0.75): Value {
+  if (x.shape && sizes.length !== x.shape.length) throw new Error(`Resize: ${sizes.length} sizes for rank-${x.shape.length} "${x.name}"`);
+  const attrs: Record<string, AttrValue> = { mode, coordinate_transformation_mode: coordinates };
+  if (mode === 'cubic') attrs.cubic_coeff_a = { float: cubicA };
+  return one(x, 'Resize', [x, null, null, g(x).constant(sizes, 'int64')], attrs, [...sizes]);
+}
+
+/** InstanceNormalization without affine parameters (PyTorch InstanceNorm2d defaults): per sample and channel over the spatial axes. */
+export function instanceNormalization(x: Value, eps: number): Value {
+  const c = x.shape?.[1];
+  if (typeof c !== 'number') throw new Error(`InstanceNormalization on "${x.name}" needs a static channel dim`);
+  const gr = g(x);
+  const ones = gr.constant(new Array<number>(c).fill(1), 'float32', [c]);
+  const zeros = gr.constant(new Array<number>(c).fill(0), 'float32', [c]);
+  return one(x, 'InstanceNormalization', [x, ones, zeros], { epsilon: { float: eps } }, x.shape);
+}
+
 export interface ConvOptions {
   strides?: number[];
   pads?: number[];
@@ -255,4 +311,17 @@ export function conv(x: Value, w: Value, bias: Value | undefined, opts: ConvOpti
   const attrs: Record<string, AttrValue> = { strides, pads, dilations: dil, kernel_shape: ws.slice(2) };
   if (opts.group && opts.group !== 1) attrs.group = opts.group;
   return one(x, 'Conv', bias ? [x, w, bias] : [x, w], attrs, shape);
+}
+
+/** Element-wise a == b (bool output, broadcasting). */
+export function equal(a: Value, b: Value | number): Value {
+  const bv = asValue(a, b);
+  return one(a, 'Equal', [a, bv], {}, broadcastShapes(a.shape, bv.shape, 'Equal'), 'bool');
+}
+
+/** Element-wise cond ? a : b (broadcasting over all three). */
+export function where(cond: Value, a: Value, b: Value | number): Value {
+  const bv = asValue(a, b);
+  const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'Where'), bv.shape, 'Where');
+  return one(a, 'Where', [cond, a, bv], {}, shape, a.dtype);
 }

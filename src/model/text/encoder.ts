@@ -1,0 +1,103 @@
+/**
+ * Runs the UMT5 encoder graph: checks ids and mask, supplies the relative-position bucket
+ * matrix for the sequence length, and returns our own tensors. One session serves every batch
+ * size, length and prompt.
+ */
+import { paramSource, safetensorsWeights, type WeightReader } from '../onnx/params.ts';
+import { ModelSession, type SessionOptions } from '../runtime/session.ts';
+import type { F32Tensor, Tensor } from '../tensor.ts';
+import { openCheckpoint } from '../weights/checkpoint.ts';
+import { SafetensorsFile } from '../weights/safetensors.ts';
+import type { Umt5Config } from './config.ts';
+import { buildUmt5EncoderGraph } from './graph.ts';
+import { relativeBucketMatrix } from './relative-position.ts';
+
+export interface Umt5EncoderOptions extends SessionOptions {
+  /** Also return embeddings, every block's output and every block's position bias. */
+  debug?: boolean;
+}
+
+export interface Umt5Outputs {
+  /** Final RMS norm of the last block [B, L, dim]; padded rows are not zero. */
+  context: F32Tensor;
+  /** `context` with rows where mask = 0 set to 0 (what the DiT is given) [B, L, dim]. */
+  promptEmbeds: F32Tensor;
+  /** `embeddings`, `block.i`, `pos_bias.i` when loaded with `debug`. */
+  debug: Record<string, F32Tensor>;
+}
+
+export class Umt5Encoder {
+  readonly cfg: Umt5Config;
+  readonly #session: ModelSession;
+  readonly #buckets = new Map<number, Tensor<'int64'>>();
+  #released = false;
+
+  private constructor(cfg: Umt5Config, session: ModelSession) {
+    this.cfg = cfg;
+    this.#session = session;
+  }
+
+  static async load(cfg: Umt5Config, weights: WeightReader, opts: Umt5EncoderOptions = {}): Promise<Umt5Encoder> {
+    const graph = buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { debug: opts.debug });
+    return new Umt5Encoder(cfg, await ModelSession.fromGraph(graph, opts));
+  }
+
+  /** Opens a checkpoint (safetensors, or a torch `.pth` in f32/bf16/f16) with the T5Encoder state-dict keys. */
+  static async open(path: string, cfg: Umt5Config, opts: Umt5EncoderOptions = {}): Promise<Umt5Encoder> {
+    // F32 safetensors tensors are referenced by file offset (no copy); other formats are widened.
+    const ckpt = openCheckpoint(path);
+    const file = ckpt.format === 'safetensors' ? new SafetensorsFile(path) : undefined;
+    try {
+      return await Umt5Encoder.load(cfg, file ? safetensorsWeights(file) : ckpt, opts);
+    } finally {
+      file?.close();
+      ckpt.close(); // the session holds its own copy of the weights
+    }
+  }
+
+  #bucketMatrix(length: number): Tensor<'int64'> {
+    let m = this.#buckets.get(length);
+    if (!m) {
+      m = relativeBucketMatrix(length, this.cfg.num_buckets, this.cfg.max_dist);
+      this.#buckets.set(length, m);
+    }
+    return m;
+  }
+
+  /** ids and mask [B, L] int64; the mask must be a prefix of ones (tokens, then padding). */
+  async encode(ids: Tensor<'int64'>, mask: Tensor<'int64'>): Promise<Umt5Outputs> {
+    if (this.#released) throw new Error('Umt5Encoder: encode() after release()');
+    validateTokens(ids, mask, this.cfg.vocab_size);
+    const length = ids.shape[1]!;
+    const out = await this.#session.run({ ids, mask, rel_buckets: this.#bucketMatrix(length) });
+    const debug: Record<string, F32Tensor> = {};
+    for (const [name, t] of Object.entries(out)) if (name !== 'context' && name !== 'prompt_embeds') debug[name] = t as F32Tensor;
+    return { context: out.context as F32Tensor, promptEmbeds: out.prompt_embeds as F32Tensor, debug };
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await this.#session.release();
+  }
+}
+
+function validateTokens(ids: Tensor<'int64'>, mask: Tensor<'int64'>, vocab: number): void {
+  if (ids.dtype !== 'int64' || mask.dtype !== 'int64') throw new Error(`UMT5 encode: ids and mask must be int64 (got ${ids.dtype}, ${mask.dtype})`);
+  if (ids.shape.length !== 2) throw new Error(`UMT5 encode: ids must be [B, L], got [${ids.shape.join(', ')}]`);
+  if (ids.shape.join() !== mask.shape.join()) throw new Error(`UMT5 encode: mask [${mask.shape.join(', ')}] does not match ids [${ids.shape.join(', ')}]`);
+  const [B, L] = ids.shape as [number, number];
+  if (L === 0) throw new Error('UMT5 encode: zero-length sequence');
+  for (let b = 0; b < B; b++) {
+    let padding = false;
+    for (let j = 0; j < L; j++) {
+      const id = ids.data[b * L + j]!;
+      if (id < 0n || id >= BigInt(vocab)) throw new Error(`UMT5 encode: ids[${b}, ${j}] = ${id} is outside the vocabulary [0, ${vocab})`);
+      const m = mask.data[b * L + j]!;
+      if (m !== 0n && m !== 1n) throw new Error(`UMT5 encode: mask[${b}, ${j}] = ${m}, expected 0 or 1`);
+      if (m === 0n) padding = true;
+      else if (padding) throw new Error(`UMT5 encode: mask row ${b} has a real token at ${j} after padding (expected ones, then zeros)`);
+    }
+    if (mask.data[b * L] === 0n) throw new Error(`UMT5 encode: mask row ${b} has no real token (a prompt always has at least </s>)`);
+  }
+}

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseUmt5Config } from '../../src/model/text/config.ts';
+import { Umt5Encoder, type Umt5Outputs } from '../../src/model/text/encoder.ts';
+import { bucketsByOffset } from '../../src/model/text/relative-position.ts';
+import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
+import { i64, type F32Tensor, type Tensor } from '../../src/model/tensor.ts';
+import { Fixture, expectClose, type Tolerance } from '../support/fixtures.ts';
+
+const fx = new Fixture('umt5');
+const cfg = parseUmt5Config(fx.manifest.config, `${fx.dir}/manifest.json config`);
+// Each recorded case is `<case>.ids` + `<case>.mask`; the main case's outputs are recorded under `output.`.
+const cases = fx.tensorNames(/^[a-z_]+\.ids$/).map((n) => n.slice(0, -'.ids'.length));
+const outPrefix = (c: string) => (c === 'input' ? 'output' : c);
+
+/** The manifest's tolerance for `key`; a per-key entry ("exact", or only an atol) leaves nothing unstated at the default. */
+function tolerance(key: string): Tolerance {
+  const perKey = (fx.manifest.tolerance?.per_key as Record<string, { atol?: number; rtol?: number; exact?: boolean }> | undefined)?.[key];
+  if (!perKey) return fx.tolerance(key);
+  if (perKey.exact) return { atol: 0, rtol: 0 };
+  return { atol: perKey.atol ?? 0, rtol: perKey.rtol ?? 0 };
+}
+
+function rowsOf(t: F32Tensor, row: number, count: number): number[] {
+  const dim = t.shape[t.shape.length - 1]!;
+  return Array.from(t.data.subarray(row * dim, (row + count) * dim));
+}
+
+describe('umt5', () => {
+  let encoder: Umt5Encoder;
+  beforeAll(async () => {
+    encoder = await Umt5Encoder.load(cfg, safetensorsWeights(new SafetensorsFile(fx.weightsPath())), { debug: true });
+  });
+  afterAll(async () => encoder?.release());
+
+  it('config comes from the manifest and names a real encoder', () => {
+    expect(cases.length).toBeGreaterThan(0);
+    expect(cfg.encoder_layers).toBeGreaterThan(0);
+  });
+
+  const bucketKey = 'output.rel_bucket_by_offset';
+  if (fx.tensorNames(/^output\.rel_bucket_by_offset$/).length > 0) {
+    it('relative-position bucket for every offset', () => {
+      const n = fx.io.get(bucketKey).shape[0]!;
+      const length = (n + 1) / 2;
+      const got = bucketsByOffset(length, cfg.num_buckets, cfg.max_dist);
+      expectClose(fx, bucketKey, i64([n], Array.from(got)), tolerance(bucketKey));
+    });
+  }
+
+  for (const c of cases) {
+    describe(`case "${c}"`, () => {
+      const out = outPrefix(c);
+      let ids: Tensor<'int64'>;
+      let mask: Tensor<'int64'>;
+      let res: Umt5Outputs;
+      beforeAll(async () => {
+        ids = fx.io.get(`${c}.ids`) as Tensor<'int64'>;
+        mask = fx.io.get(`${c}.mask`) as Tensor<'int64'>;
+        res = await encoder.encode(ids, mask);
+      });
+
+      const check = (key: string, pick: () => F32Tensor | undefined) => {
+        it(key, () => {
+          const got = pick();
+          expect(got, `${key}: the encoder produced no such output`).toBeDefined();
+          expectClose(fx, key, got!, tolerance(key));
+        });
+      };
+      if (fx.tensorNames(new RegExp(`^${out}\\.embeddings$`)).length) check(`${out}.embeddings`, () => res.debug.embeddings);
+      for (const key of fx.tensorNames(new RegExp(`^${c}\\.pos_bias\\.\\d+$`))) {
+        const i = key.slice(key.lastIndexOf('.') + 1);
+        check(key, () => res.debug[`pos_bias.${i}`]);
+      }
+      for (const key of fx.tensorNames(new RegExp(`^${out}\\.block\\.\\d+$`))) {
+        const i = key.slice(key.lastIndexOf('.') + 1);
+        check(key, () => res.debug[`block.${i}`]);
+      }
+      if (fx.tensorNames(new RegExp(`^${out}\\.context$`)).length) check(`${out}.context`, () => res.context);
+      if (fx.tensorNames(new RegExp(`^${out}\\.prompt_embeds$`)).length) check(`${out}.prompt_embeds`, () => res.promptEmbeds);
+
+      it('real-token outputs do not depend on the padding that follows', async () => {
+        const [B, L] = ids.shape as [number, number];
+        const maxAbs = (fx.manifest.facts as { padding_invariance_maxabs?: number } | undefined)?.padding_invariance_maxabs ?? 0;
+        const tol = fx.tolerance(`${out}.context`);
+        for (let b = 0; b < B; b++) {
+          let len = 0;
+          while (len < L && mask.data[b * L + len] === 1n) len++;
+          const rowIds = i64([1, len], ids.data.slice(b * L, b * L + len));
+          const alone = await encoder.encode(rowIds, i64([1, len], new Array<number>(len).fill(1)));
+          const padded = rowsOf(res.context, b * L, len);
+          const unpadded = rowsOf(alone.context, 0, len);
+          let worst = 0;
+          padded.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - unpadded[k]!))));
+          expect(worst, `row ${b}: ${len} real tokens`).toBeLessThanOrEqual(maxAbs + tol.atol);
+        }
+      });
+    });
+  }
+});
