@@ -5,7 +5,7 @@
  */
 import type { Value } from '../onnx/graph.ts';
 import { attention, layerNorm, linear, rmsNorm, type ParamSource } from '../onnx/nn.ts';
-import { add, concat, gelu, mul, reshape, slice, sub } from '../onnx/ops.ts';
+import { add, concat, gelu, mul, reshape, slice, sliceFrom, sub } from '../onnx/ops.ts';
 import type { TokenGrid, WanConfig } from './config.ts';
 
 export interface BlockContext {
@@ -56,6 +56,8 @@ export interface BlockOptions {
   /** Cached keys/values of earlier frames [P, dim] (roped keys), attended before the current tokens. */
   cacheK?: Value;
   cacheV?: Value;
+  /** int64 [1]: index of the first current token that is attended (earlier ones are attended from the cache instead). */
+  freshFrom?: Value;
   /** Zero keys appended to self-attention (scope's flex-attention padding to a multiple of 128). */
   zeroKeys?: number;
 }
@@ -77,8 +79,10 @@ export function attentionBlock(x: Value, p: ParamSource, prefix: string, b: Bloc
     }
     q = applyRope(q, b);
     k = applyRope(k, b);
-    const kAll = opts.cacheK ? concat([opts.cacheK, k], 0) : k;
-    const vAll = opts.cacheV ? concat([opts.cacheV, v], 0) : v;
+    const L = b.grid.frames * b.grid.height * b.grid.width;
+    const fresh = (t: Value) => (opts.freshFrom ? sliceFrom(t, opts.freshFrom, L, 0) : t);
+    const kAll = opts.cacheK ? concat([opts.cacheK, fresh(k)], 0) : k;
+    const vAll = opts.cacheV ? concat([opts.cacheV, fresh(v)], 0) : v;
     const sa = linear(attention(q, kAll, vAll, cfg.num_heads, { zeroKeys: opts.zeroKeys }), p, `${prefix}.self_attn.o`);
     let out = gated(x, sa, m[2]!, b);
 

@@ -88,7 +88,10 @@ export function buildTextEmbeddingGraph(cfg: WanConfig, p: (g: Graph) => Params)
 }
 
 export interface MainGraphOptions {
-  /** Attend to a KV cache of earlier frames: inputs cache_k.i / cache_v.i [P, dim] (P dynamic), outputs new_k.i / new_v.i. */
+  /**
+   * Attend to a KV cache of earlier frames: inputs cache_k.i / cache_v.i [P, dim] (P dynamic) and
+   * fresh_from (first current token attended), outputs new_k.i / new_v.i for all current tokens.
+   */
   cache?: boolean;
   /** Add VACE hints: inputs `hints` [n_vace, L, dim] and `context_scale` [1]. */
   hints?: boolean;
@@ -115,10 +118,11 @@ export function buildMainGraph(cfg: WanConfig, shape: ChunkShape, p: (g: Graph) 
     g.output(e0flat, 'debug.time_projection');
   }
   const b = blockContext(cfg, grid, inp, e0);
+  const freshFrom = opts.cache ? g.input('fresh_from', 'int64', [1]) : undefined;
   for (let i = 0; i < cfg.num_layers; i++) {
     const cacheK = opts.cache ? g.input(`cache_k.${i}`, 'float32', ['P', cfg.dim]) : undefined;
     const cacheV = opts.cache ? g.input(`cache_v.${i}`, 'float32', ['P', cfg.dim]) : undefined;
-    const r = attentionBlock(x, params, `blocks.${i}`, b, { cacheK, cacheV });
+    const r = attentionBlock(x, params, `blocks.${i}`, b, { cacheK, cacheV, freshFrom });
     x = r.x;
     if (opts.cache) {
       g.output(r.k, `new_k.${i}`);

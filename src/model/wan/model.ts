@@ -5,7 +5,7 @@
  */
 import { paramSource, type WeightReader } from '../onnx/params.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
-import { f32, type F32Tensor, type Tensor } from '../tensor.ts';
+import { f32, i64, type F32Tensor, type Tensor } from '../tensor.ts';
 import { tokenGrid, type TokenGrid, type WanConfig } from './config.ts';
 import { padTextContext, ropeTables, timestepSinusoid } from './embeddings.ts';
 import { buildHintGraph, buildMainGraph, buildTextEmbeddingGraph, flexAttentionPadding, type ChunkShape } from './graphs.ts';
@@ -32,7 +32,7 @@ export interface MainInputs {
   hints?: F32Tensor; // [n_vace, L, dim]
   contextScale?: number;
   /** Cached K/V of earlier frames per block, [P, dim] each; absolute frame of the chunk's first frame. */
-  cache?: { k: readonly F32Tensor[]; v: readonly F32Tensor[] };
+  cache?: { k: readonly F32Tensor[]; v: readonly F32Tensor[]; freshFrom?: number };
   startFrame?: number;
 }
 
@@ -111,6 +111,7 @@ export class WanModel {
       feeds.context_scale = f32([1], [inp.hints ? (inp.contextScale ?? 1) : 0]);
     } else if (inp.hints) throw new Error('hints given to a model loaded without VACE');
     if (this.#opts.cache) {
+      feeds.fresh_from = i64([1], [inp.cache?.freshFrom ?? 0]);
       for (let i = 0; i < this.cfg.num_layers; i++) {
         feeds[`cache_k.${i}`] = inp.cache?.k[i] ?? this.#emptyCache;
         feeds[`cache_v.${i}`] = inp.cache?.v[i] ?? this.#emptyCache;
