@@ -52,6 +52,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The live holder of `lockPath`, or null when it is free or stale. */
+export async function lockHolder(lockPath: string): Promise<LockHolder | null> {
+  const holder = await readHolder(lockPath);
+  if (!holder) return null;
+  return holder.host !== hostname() || processAlive(holder.pid) ? holder : null;
+}
+
 /** Wait until we hold `lockPath`; resolves to the release function. */
 export async function acquireFileLock(lockPath: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };

@@ -6,7 +6,8 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { ModelDownloadError, formatBytes } from './errors.ts';
 import { freeBytes, type FreeSpaceProbe } from './disk.ts';
-import { downloadFile, partPath, type OpenWriter } from './download-file.ts';
+import { downloadFile, lockPath, partPath, type OpenWriter } from './download-file.ts';
+import { lockHolder } from './lock.ts';
 import { sha256File } from './hash.ts';
 import { defaultModelsDir, hubBaseUrl, hubToken, resolveUrl } from './hub.ts';
 import type { ProgressEvent, ProgressListener } from './progress-events.ts';
@@ -99,6 +100,8 @@ export interface RemovePresetResult {
   removed: string[];
   /** Files also listed by another preset, left in place. */
   keptShared: string[];
+  /** Files being downloaded right now (a live lock holder), left in place. */
+  busy: string[];
   bytesFreed: number;
 }
 
@@ -325,6 +328,7 @@ export async function removePreset(preset: Preset | string, opts: ManagerOptions
   );
   const removed: string[] = [];
   const keptShared: string[] = [];
+  const busy: string[] = [];
   let bytesFreed = 0;
   for (const file of p.files) {
     if (others.has(file.local)) {
@@ -332,6 +336,10 @@ export async function removePreset(preset: Preset | string, opts: ManagerOptions
       continue;
     }
     const dest = fileDest(modelsDir, file);
+    if (await lockHolder(lockPath(dest))) {
+      busy.push(file.local);
+      continue;
+    }
     let any = false;
     for (const path of [dest, partPath(dest)]) {
       const st = await statOrNull(path);
@@ -344,7 +352,20 @@ export async function removePreset(preset: Preset | string, opts: ManagerOptions
     if (any) removed.push(file.local);
     await removeEmptyDirs(dirname(dest), modelsDir);
   }
-  return { preset: p.name, removed, keptShared, bytesFreed };
+  return { preset: p.name, removed, keptShared, busy, bytesFreed };
+}
+
+/**
+ * The sha256 of a preset file as last verified, if the file has not changed since (same size and
+ * mtime). Cheap: no hashing. Meant as the cache key of weights converted from this file.
+ */
+export async function verifiedSha256(preset: Preset | string, role: string, opts: ManagerOptions = {}): Promise<string | null> {
+  const p = resolvePreset(preset, opts.registry);
+  const file = p.files.find((f) => f.role === role);
+  if (!file) throw new Error(`preset "${p.name}" has no file with role "${role}" (roles: ${p.files.map((f) => f.role).join(', ')})`);
+  const modelsDir = modelsDirOf(opts);
+  const st = await fileStatus(modelsDir, file, await new VerifiedStore(modelsDir).all());
+  return st.state === 'verified' ? st.sha256 : null;
 }
 
 /** Path of a preset file on disk (for loaders), checked to stay inside the models directory. */
