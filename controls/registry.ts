@@ -6,9 +6,23 @@
  * Error naming the id and the offending field — the server turns that into a 400, never a crash.
  */
 import { z } from 'zod';
+import { buildMaskSource, composeControl } from './compose.ts';
 import { EdgesControl } from './edges.ts';
+import { ExtensionControl } from './extension.ts';
 import { GrayControl } from './gray.ts';
+import { InpaintControl } from './masks/inpaint.ts';
+import { LayoutBboxControl } from './masks/layout.ts';
+import { OutpaintControl } from './masks/outpaint.ts';
+import type { OutpaintDirection } from './masks/outpaint-geometry.ts';
 import { PassthroughControl } from './passthrough.ts';
+import {
+  compositionSchema,
+  extensionOptionsSchema,
+  inpaintOptionsSchema,
+  layoutOptionsSchema,
+  outpaintOptionsSchema,
+  type NestedControlSpec,
+} from './schemas.ts';
 import type { Control } from './types.ts';
 
 export interface ControlInfo {
@@ -60,7 +74,46 @@ const ENTRIES: readonly ControlEntry<z.ZodType>[] = [
       }),
     create: (o) => new EdgesControl(o),
   }),
+  entry({
+    id: 'inpaint',
+    needsWeights: false,
+    description: 'Regenerate a masked region (rectangle, painted PNG or moving box): gray there, mask 1; optionally guided by a nested control.',
+    options: inpaintOptionsSchema,
+    create: (o) => new InpaintControl({ mask: buildMaskSource(o.mask), fill: o.fill, control: nested(o.control) }),
+  }),
+  entry({
+    id: 'outpaint',
+    needsWeights: false,
+    description: 'Grow the picture: the source is placed inside the frame, the margin is gray with mask 1 (VACE outpainting).',
+    options: outpaintOptionsSchema,
+    create: (o) => new OutpaintControl({ ...o, directions: o.directions as OutpaintDirection[], control: nested(o.control) }),
+  }),
+  entry({
+    id: 'layout',
+    needsWeights: false,
+    description: 'A box outline moving between two boxes over N frames on white (VACE LayoutBbox).',
+    options: layoutOptionsSchema,
+    create: (o) => new LayoutBboxControl(o),
+  }),
+  entry({
+    id: 'extension',
+    needsWeights: false,
+    description: 'First and/or last frame image as extension context: replicated over the anchor frames with mask 0.',
+    options: extensionOptionsSchema,
+    create: (o) => new ExtensionControl({ ...o, control: nested(o.control) }),
+  }),
+  entry({
+    id: 'compose',
+    needsWeights: false,
+    description: 'One control plus an inpaint mask or outpaint plus an extension anchor in the same chunk.',
+    options: compositionSchema,
+    create: (o) => composeControl(o, createControl),
+  }),
 ];
+
+function nested(spec: NestedControlSpec | undefined): Control | undefined {
+  return spec ? createControl(spec.id, spec.options) : undefined;
+}
 
 const BY_ID = new Map(ENTRIES.map((e) => [e.id, e]));
 

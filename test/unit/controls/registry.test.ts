@@ -13,13 +13,37 @@ describe('control registry', () => {
     expect(list.find((c) => c.id === 'gray')?.needsWeights).toBe(false);
   });
 
-  it('creates every listed control with default options, with the matching id', () => {
+  it('creates the option-free controls with defaults; the others name their missing field', () => {
+    const needOptions = new Set(['inpaint', 'outpaint', 'layout', 'extension', 'compose']);
     for (const { id, needsWeights } of listControls()) {
       if (needsWeights) continue;
+      if (needOptions.has(id)) {
+        expect(() => createControl(id)).toThrow(new RegExp(`invalid options for control '${id}'`));
+        continue;
+      }
       const c = createControl(id);
       expect(c.id).toBe(id);
       expect(c.needsWeights).toBe(false);
     }
+  });
+
+  it('creates mask, layout, outpaint and extension controls from JSON options, nested controls included', () => {
+    const png1x1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWk1v8QAAAABJRU5ErkJggg==';
+    expect(createControl('inpaint', { mask: { kind: 'rect', box: [0, 0, 2, 2], feather: 1 } }).id).toBe('inpaint');
+    expect(createControl('inpaint', { mask: { kind: 'painted', png: png1x1 }, control: { id: 'edges' } }).id).toBe('inpaint');
+    expect(createControl('outpaint', { directions: ['left'], ratio: 0.2, control: { id: 'gray' } }).id).toBe('outpaint');
+    expect(createControl('layout', { from: [0, 0, 4, 4], to: { x1: 2, y1: 2, x2: 6, y2: 6 }, frames: 81 }).id).toBe('layout');
+    expect(createControl('extension', { first: `data:image/png;base64,${png1x1}` }).id).toBe('extension');
+    expect(createControl('compose', { control: { id: 'edges' }, outpaint: { directions: ['up'], ratio: 0.1 } }).id).toBe('compose');
+  });
+
+  it('reports nested and structural option errors with the field', () => {
+    expect(() => createControl('outpaint', { directions: ['left'], ratio: 0.2, control: { id: 'sepia' } })).toThrow(/unknown control 'sepia'/);
+    expect(() => createControl('outpaint', { directions: ['diagonal'], ratio: 0.2 })).toThrow(/control 'outpaint'.*directions/);
+    expect(() => createControl('inpaint', { mask: { kind: 'rect', box: [4, 0, 2, 2] } })).toThrow(/control 'inpaint'.*mask\.box/);
+    expect(() => createControl('inpaint', { mask: { kind: 'painted', png: 'not base64!' } })).toThrow(/control 'inpaint'.*mask\.png.*base64/);
+    expect(() => createControl('extension', {})).toThrow(/control 'extension'.*first/);
+    expect(() => createControl('compose', { inpaint: { mask: { kind: 'rect', box: [0, 0, 1, 1] } }, outpaint: { directions: ['up'], ratio: 0.1 } })).toThrow(/cannot be combined/);
   });
 
   it('passes validated options through', () => {
