@@ -54,3 +54,21 @@ export function attention(q: Value, k: Value, v: Value, heads: number, opts: { z
   const out = matmul(probs, vh); // [H, Lq, d]
   return reshape(transpose(out, [1, 0, 2]), [0, dim]);
 }
+
+/**
+ * PyTorch GroupNorm on [N, C, ...spatial]: mean and biased variance per sample over each group of
+ * C/groups channels and all spatial positions, then a per-channel affine when `prefix` is given.
+ */
+export function groupNorm(x: Value, groups: number, eps: number, p?: ParamSource, prefix?: string): Value {
+  const shape = x.staticShape();
+  const [n, c] = shape as [number, number];
+  if (c % groups !== 0) throw new Error(`groupNorm on "${x.name}": ${c} channels not divisible by ${groups} groups`);
+  const grouped = reshape(x, [n, groups, -1]);
+  const mean = reduceMean(grouped, [-1]);
+  const centred = sub(grouped, mean);
+  const variance = reduceMean(mul(centred, centred), [-1]);
+  const normed = reshape(div(centred, sqrt(add(variance, eps))), shape);
+  if (!p || !prefix) return normed;
+  const perChannel = [c, ...shape.slice(2).map(() => 1)];
+  return add(mul(normed, reshape(p(`${prefix}.weight`), perChannel)), reshape(p(`${prefix}.bias`), perChannel));
+}
