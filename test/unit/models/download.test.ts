@@ -271,6 +271,18 @@ describe('downloadPreset', () => {
     expect(await filesOnDisk()).toEqual([]);
   });
 
+  it('reports a DNS failure as offline', async () => {
+    const { preset } = buildPreset('t', [{ role: 'w', path: 'w.safetensors', data: generatedBytes(10, 19) }]);
+    // The shape Node's fetch (undici) rejects with when the hub's name does not resolve.
+    const dnsFailure: typeof fetch = async () => {
+      throw new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND hub.invalid'), { code: 'ENOTFOUND' }) });
+    };
+    const err = await rejection(downloadPreset(preset, { modelsDir, hubUrl: 'https://hub.invalid', fetch: dnsFailure }));
+    expect(err.code).toBe('offline');
+    expect(err.message).toContain('cannot reach the model hub at hub.invalid (ENOTFOUND)');
+    expect(await filesOnDisk()).toEqual([]);
+  });
+
   it('keeps the .part file when the caller cancels, and resumes later', async () => {
     const data = generatedBytes(400_000, 14);
     const { preset, served } = buildPreset('t', [{ role: 'w', path: 'w.bin', data, served: { chunkDelayMs: 5 } }]);

@@ -83,6 +83,23 @@ describe('downloadPreset', () => {
   });
 });
 
+describe('the shipped longlive-1.3b preset', () => {
+  it('asks for the real hub paths in registry order', async () => {
+    hub = await startHubServer({}); // every file 404s: we only look at what was requested
+    const plenty = async () => Number.MAX_SAFE_INTEGER; // this machine's real free space must not matter
+    await expect(downloadPreset('longlive-1.3b', { modelsDir, hubUrl: hub.url, freeSpace: plenty })).rejects.toMatchObject({ code: 'not-found' });
+    expect(hub.requests[0]!.path).toBe('/daydreamlive/LongLive-1.3B/resolve/main/models/longlive_base.pt');
+  });
+
+  it('refuses to start without room for the known sizes (the 11.4 GB text encoder)', async () => {
+    hub = await startHubServer({});
+    const err = await downloadPreset('longlive-1.3b', { modelsDir, hubUrl: hub.url, freeSpace: async () => 1e9 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'disk-full' });
+    expect((err as Error).message).toMatch(/needs 11\.4 GB more \(plus \d+ file\(s\) of unknown size\), 1\.0 GB free/);
+    expect(hub.requests).toEqual([]);
+  });
+});
+
 describe('verifyPreset', () => {
   it('checks registry hashes, trusts unknown ones on first use, then catches changes', async () => {
     const { preset, served } = twoFilePreset();
