@@ -359,6 +359,7 @@ async function transfer(opts: DownloadFileOptions, restarted: boolean): Promise<
       }
       throw e;
     }
+    if (done === 0) await removeQuietly(part); // an empty .part is nothing to resume
     if (opts.signal?.aborted) throw abortedError(label, done);
     // Bytes still queued in the errored body stream are discarded by fetch; the .part holds
     // exactly `done` bytes, and the Range request of the next run starts there.
