@@ -125,13 +125,20 @@ export class KVCache {
     for (let s = writeStart; s < freshAttStart; s++) {
       if (inAttended(s)) throw new Error('KV cache: this sink/window/chunk combination attends a non-suffix part of the chunk (unsupported)');
     }
+    // Adjacent pieces (the sink and the window right after it) are merged, so a contiguous
+    // stored prefix is one range and attendedPrefix() can hand out a view instead of a copy.
     const stored: [number, number][] = [];
+    const addStored = (a: number, b: number) => {
+      const last = stored[stored.length - 1];
+      if (last && last[1] === a) last[1] = b;
+      else stored.push([a, b]);
+    };
     for (const [a, b] of attended) {
       // Subtract the fresh range from each attended range.
-      if (b <= freshRange[0] || a >= freshRange[1]) stored.push([a, b]);
+      if (b <= freshRange[0] || a >= freshRange[1]) addStored(a, b);
       else {
-        if (a < freshRange[0]) stored.push([a, freshRange[0]]);
-        if (b > freshRange[1]) stored.push([freshRange[1], b]);
+        if (a < freshRange[0]) addStored(a, freshRange[0]);
+        if (b > freshRange[1]) addStored(freshRange[1], b);
       }
     }
     const plan: CallPlan = {
