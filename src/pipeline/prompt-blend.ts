@@ -120,3 +120,26 @@ export function blendEmbeddings(items: readonly WeightedEmbedding[], interpolati
   }
   throw new Error(`prompt blend: unknown interpolation ${JSON.stringify(interpolation)} (expected one of ${INTERPOLATIONS.join(', ')})`);
 }
+
+export interface WeightedPrompt {
+  readonly text: string;
+  readonly weight: number;
+}
+
+/**
+ * Parses the session's prompt parameter, `text:weight | text:weight` (weight optional, default 1).
+ * Only a trailing `:number` after a non-digit is a weight, so "a clock at 10:30" stays one
+ * prompt of weight 1. Empty parts are dropped; an empty parameter is one empty prompt.
+ */
+export function parseWeightedPrompts(param: string): WeightedPrompt[] {
+  const parts = param.split('|').map((p) => p.trim()).filter((p) => p.length > 0);
+  if (parts.length === 0) return [{ text: '', weight: 1 }];
+  return parts.map((part) => {
+    const m = /^(.*?\D)\s*:\s*(-?(?:\d+\.?\d*|\.\d+))$/s.exec(part);
+    if (!m) return { text: part, weight: 1 };
+    const text = m[1]!.trim();
+    const weight = Number(m[2]);
+    if (!(weight >= 0)) throw new Error(`prompt "${text}": weight ${m[2]} must be ≥ 0`);
+    return { text, weight };
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blendEmbeddings, linearBlend, normalizeWeights, slerpBlend } from '../../../src/pipeline/prompt-blend.ts';
+import { blendEmbeddings, linearBlend, normalizeWeights, parseWeightedPrompts, slerpBlend } from '../../../src/pipeline/prompt-blend.ts';
 import { f32, type F32Tensor } from '../../../src/model/tensor.ts';
 
 const rows = (...r: number[][]): F32Tensor => f32([r.length, r[0]!.length], r.flat());
@@ -79,5 +79,25 @@ describe('blendEmbeddings reads `interpolation`', () => {
     const three = [a, b, a].map((embedding) => ({ embedding, weight: 1 }));
     expect(() => blendEmbeddings(three, 'slerp')).toThrow(/exactly two prompts, got 3/);
     expect(() => blendEmbeddings(three, 'cubic' as never)).toThrow(/unknown interpolation "cubic"/);
+  });
+});
+
+describe('parseWeightedPrompts (the session prompt parameter)', () => {
+  it('reads `text:weight | text:weight`, weight 1 when absent', () => {
+    expect(parseWeightedPrompts('a cat:0.7 | a dog : 0.3|a fox')).toEqual([
+      { text: 'a cat', weight: 0.7 },
+      { text: 'a dog', weight: 0.3 },
+      { text: 'a fox', weight: 1 },
+    ]);
+  });
+
+  it('keeps a time of day as text and treats an empty parameter as one empty prompt', () => {
+    expect(parseWeightedPrompts('a clock at 10:30')).toEqual([{ text: 'a clock at 10:30', weight: 1 }]);
+    expect(parseWeightedPrompts('  ')).toEqual([{ text: '', weight: 1 }]);
+    expect(parseWeightedPrompts('a | | b:2')).toEqual([{ text: 'a', weight: 1 }, { text: 'b', weight: 2 }]);
+  });
+
+  it('rejects a negative weight, naming the prompt', () => {
+    expect(() => parseWeightedPrompts('rain:-1')).toThrow(/prompt "rain": weight -1 must be ≥ 0/);
   });
 });
