@@ -6,6 +6,12 @@
  * suppression along the gradient → double threshold → hysteresis (8-connected flood fill from the
  * strong pixels through the weak ones).
  *
+ * Everything up to the magnitude is integer arithmetic: the integer luma of gray.ts, Gaussian taps
+ * quantised to 1/256 (summing to exactly 256 per pass, so the blurred image is luma·65536), integer
+ * Sobel, and squared magnitudes compared exactly (doubles hold them without rounding). Results are
+ * therefore bit-exact across machines, and mirror-symmetric inputs give exactly tied magnitudes, so
+ * the tie break of non-maximum suppression decides — never float rounding.
+ *
  * All scratch buffers live in the instance and are reused across frames and calls; they are only
  * reallocated when the frame size changes, so the per-frame work allocates nothing.
  *
@@ -14,6 +20,8 @@
  * keep steps of roughly 22+ levels attached to steps of 48+ levels — about what OpenCV's popular
  * `Canny(img, 100, 200)` keeps on unblurred input.
  */
+
+import { LUMA_B, LUMA_G, LUMA_R } from './gray.ts';
 
 export interface CannyParams {
   /** Gaussian σ in pixels; 0 disables the blur. */
@@ -25,6 +33,9 @@ export interface CannyParams {
 }
 
 export const DEFAULT_CANNY: CannyParams = { sigma: 1.4, low: 50, high: 110 };
+
+/** Two blur passes with taps summing to 256 each. */
+const BLUR_SCALE = 65536;
 
 // tan(22.5°) and tan(67.5°): the borders between the four quantised gradient directions.
 const TAN_22_5 = 0.41421356;
@@ -41,13 +52,15 @@ const STATE_EDGE = 2;
 
 export class CannyEdgeDetector {
   readonly params: CannyParams;
-  readonly #kernel: Float32Array;
+  readonly #kernel: Int32Array;
+  readonly #low2: number;
+  readonly #high2: number;
   readonly #radius: number;
   #width = 0;
   #height = 0;
-  #luma = new Float32Array(0); // luma, then the blurred luma (in place after the vertical pass)
-  #rowPass = new Float32Array(0); // horizontal blur result
-  #magnitude = new Float32Array(0); // (W+2)·(H+2), zero border: NMS needs no bounds checks
+  #luma = new Int32Array(0); // luma, then the blurred luma ·65536 (in place after the vertical pass)
+  #rowPass = new Int32Array(0); // horizontal blur result (·256)
+  #magnitude = new Float64Array(0); // squared magnitudes, (W+2)·(H+2), zero border: NMS needs no bounds checks
   #direction = new Uint8Array(0); // W·H
   #state = new Uint8Array(0); // (W+2)·(H+2), zero border: hysteresis needs no bounds checks
   #stack = new Int32Array(0); // W·H: each pixel is pushed at most once
@@ -60,7 +73,10 @@ export class CannyEdgeDetector {
     this.params = params;
     // Radius ⌈2.5σ⌉: the dropped tail weighs under 1.3 % of the kernel.
     this.#radius = params.sigma > 0 ? Math.max(1, Math.ceil(2.5 * params.sigma)) : 0;
-    this.#kernel = gaussianKernel(params.sigma, this.#radius);
+    this.#kernel = integerKernel(gaussianKernel(params.sigma, this.#radius));
+    // Thresholds on the squared magnitude of the ·65536 blurred image.
+    this.#low2 = (params.low * BLUR_SCALE) ** 2;
+    this.#high2 = (params.high * BLUR_SCALE) ** 2;
   }
 
   /**
@@ -70,7 +86,7 @@ export class CannyEdgeDetector {
   detect(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, width: number, height: number): void {
     this.#ensureSize(width, height);
     this.#computeLuma(src, srcOffset);
-    if (this.#radius > 0) this.#blur();
+    this.#blur();
     this.#sobel();
     const strongCount = this.#suppressAndThreshold();
     this.#hysteresis(strongCount);
@@ -86,9 +102,9 @@ export class CannyEdgeDetector {
     const padded = (width + 2) * (height + 2);
     this.#width = width;
     this.#height = height;
-    this.#luma = new Float32Array(n);
-    this.#rowPass = new Float32Array(n);
-    this.#magnitude = new Float32Array(padded);
+    this.#luma = new Int32Array(n);
+    this.#rowPass = new Int32Array(n);
+    this.#magnitude = new Float64Array(padded);
     this.#direction = new Uint8Array(n);
     this.#state = new Uint8Array(padded);
     this.#stack = new Int32Array(n);
@@ -98,7 +114,7 @@ export class CannyEdgeDetector {
     const luma = this.#luma;
     const n = luma.length;
     for (let i = 0, s = offset; i < n; i++, s += 3) {
-      luma[i] = 0.299 * src[s] + 0.587 * src[s + 1] + 0.114 * src[s + 2];
+      luma[i] = (LUMA_R * src[s] + LUMA_G * src[s + 1] + LUMA_B * src[s + 2] + 8192) >> 14;
     }
   }
 
@@ -109,14 +125,15 @@ export class CannyEdgeDetector {
     const k = this.#kernel;
     const src = this.#luma;
     const tmp = this.#rowPass;
-    // Horizontal pass: src → tmp. Clamped indices only near the left/right edges.
+    // Horizontal pass: src → tmp. The kernel is symmetric: pair the taps t and 2r − t.
     for (let y = 0; y < h; y++) {
       const row = y * w;
       for (let x = 0; x < w; x++) {
         let acc = 0;
         if (x >= r && x < w - r) {
-          const base = row + x - r;
-          for (let t = 0; t <= 2 * r; t++) acc += k[t] * src[base + t];
+          const c = row + x;
+          acc = k[r] * src[c];
+          for (let t = 1; t <= r; t++) acc += k[r + t] * (src[c - t] + src[c + t]);
         } else {
           for (let t = -r; t <= r; t++) {
             const xx = x + t < 0 ? 0 : x + t >= w ? w - 1 : x + t;
@@ -126,21 +143,18 @@ export class CannyEdgeDetector {
         tmp[row + x] = acc;
       }
     }
-    // Vertical pass: tmp → src (the luma buffer now holds the blurred image).
+    // Vertical pass: tmp → src, row by row (sequential memory access): out row y is the weighted
+    // sum of the rows y−r … y+r, clamped at the top and bottom edges.
     for (let y = 0; y < h; y++) {
-      const interior = y >= r && y < h - r;
-      for (let x = 0; x < w; x++) {
-        let acc = 0;
-        if (interior) {
-          let idx = (y - r) * w + x;
-          for (let t = 0; t <= 2 * r; t++, idx += w) acc += k[t] * tmp[idx];
-        } else {
-          for (let t = -r; t <= r; t++) {
-            const yy = y + t < 0 ? 0 : y + t >= h ? h - 1 : y + t;
-            acc += k[t + r] * tmp[yy * w + x];
-          }
-        }
-        src[y * w + x] = acc;
+      const out = y * w;
+      const first = (y - r < 0 ? 0 : y - r) * w;
+      const k0 = k[0];
+      for (let x = 0; x < w; x++) src[out + x] = k0 * tmp[first + x];
+      for (let t = 1; t <= 2 * r; t++) {
+        const yy = y + t - r;
+        const rowOff = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w;
+        const kt = k[t];
+        for (let x = 0; x < w; x++) src[out + x] += kt * tmp[rowOff + x];
       }
     }
   }
@@ -165,7 +179,7 @@ export class CannyEdgeDetector {
         const bl = p[down + xl], bc = p[down + x], br = p[down + xr];
         const gx = tr + 2 * mr + br - (tl + 2 * ml + bl);
         const gy = bl + 2 * bc + br - (tl + 2 * tc + tr);
-        mag[mi] = Math.sqrt(gx * gx + gy * gy);
+        mag[mi] = gx * gx + gy * gy;
         const ax = gx < 0 ? -gx : gx;
         const ay = gy < 0 ? -gy : gy;
         let d: number;
@@ -186,7 +200,8 @@ export class CannyEdgeDetector {
     const dir = this.#direction;
     const state = this.#state;
     const stack = this.#stack;
-    const { low, high } = this.params;
+    const low = this.#low2;
+    const high = this.#high2;
     let top = 0;
     for (let y = 0; y < h; y++) {
       let pi = (y + 1) * pw + 1;
@@ -254,6 +269,14 @@ export class CannyEdgeDetector {
       }
     }
   }
+}
+
+/** Taps in 1/256 that sum to exactly 256 (the rounding remainder goes to the centre tap). */
+function integerKernel(k: Float32Array): Int32Array {
+  const q = Int32Array.from(k, (v) => Math.round(v * 256));
+  const centre = (q.length - 1) >> 1;
+  q[centre] += 256 - q.reduce((a, b) => a + b, 0);
+  return q;
 }
 
 /** Normalised 1-D Gaussian taps for offsets −radius…radius. */
