@@ -52,6 +52,7 @@ export class CausalStream {
   readonly scheduler: FlowMatchScheduler;
   readonly steps: readonly number[];
   #startFrame = 0;
+  readonly #recent: { startFrame: number; latents: F32Tensor }[] = [];
 
   constructor(model: WanModel, opts: CausalStreamOptions) {
     this.model = model;
@@ -75,12 +76,37 @@ export class CausalStream {
   reset(): void {
     this.kv.reset();
     this.#startFrame = 0;
+    this.#recent.length = 0;
   }
 
-  async #call(x: F32Tensor, t: number, contextEmb: F32Tensor, hints: F32Tensor | undefined, scale: number): Promise<F32Tensor> {
+  /**
+   * KV recache after a prompt switch: re-runs the clean pass (t = 0, no VACE) of every chunk
+   * still in the attention window — oldest first, each attending to the sink and the chunks
+   * already re-encoded — with the new text embeddings. The sink is kept as it is (the
+   * recompute bookkeeping never writes below it), like LongLive's global_sink. Returns the
+   * number of chunks re-encoded.
+   */
+  async recache(contextEmb: F32Tensor): Promise<number> {
+    for (const c of this.#recent) await this.#call(c.latents, 0, contextEmb, undefined, 0, c.startFrame);
+    return this.#recent.length;
+  }
+
+  /** Clean latents of chunks in the window outside the sink (what a recache re-encodes). */
+  #remember(startFrame: number, latents: F32Tensor): void {
+    const { sinkFrames, windowFrames } = this.kv.config;
+    const frames = this.model.shape.latentFrames;
+    this.#recent.push({ startFrame, latents });
+    // After this chunk the cache holds the sink and the latest (windowFrames − sinkFrames)
+    // frames; chunks starting inside the sink are never re-run (a re-run at frame 0 would count
+    // as a fresh write, not a recompute).
+    const keepFrom = Math.max(sinkFrames, startFrame + frames - (windowFrames - sinkFrames));
+    while (this.#recent.length && this.#recent[0]!.startFrame < keepFrom) this.#recent.shift();
+  }
+
+  async #call(x: F32Tensor, t: number, contextEmb: F32Tensor, hints: F32Tensor | undefined, scale: number, startFrame = this.#startFrame): Promise<F32Tensor> {
     const n = this.model.tokens;
     const fs = this.kv.config.tokensPerFrame;
-    const plan = this.kv.plan(this.#startFrame * fs, n);
+    const plan = this.kv.plan(startFrame * fs, n);
     try {
       const prefix = this.kv.attendedPrefix(plan);
       const dim = this.model.cfg.dim;
@@ -90,7 +116,7 @@ export class CausalStream {
         contextEmb,
         hints,
         contextScale: scale,
-        startFrame: this.#startFrame,
+        startFrame,
         cache: {
           k: prefix.k.map((d) => f32([prefix.tokens, dim], d)),
           v: prefix.v.map((d) => f32([prefix.tokens, dim], d)),
@@ -154,6 +180,7 @@ export class CausalStream {
     timings.cleanMs = performance.now() - c0;
     rec('clean_pass.flow', cleanFlow);
     const startFrame = this.#startFrame;
+    this.#remember(startFrame, x0);
     this.#startFrame += latentFrames;
     return { latents: x0, startFrame, timings };
   }

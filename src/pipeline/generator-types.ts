@@ -4,6 +4,7 @@
  * (`src/stream`) only ever talks to this interface.
  */
 import type { MaskFrames, RgbFrames } from '../frames.ts';
+import type { RgbImage } from './reference-images.ts';
 
 export interface GenerationParams {
   readonly prompt: string;
@@ -20,13 +21,18 @@ export interface ChunkInput {
   /** VACE control frames and mask from the chosen control, if any. */
   readonly control?: { readonly frames: RgbFrames; readonly mask?: MaskFrames };
   readonly params: GenerationParams;
+  /** Reference images (style / identity), up to 3; the same objects across chunks mean "unchanged". */
+  readonly references?: readonly RgbImage[];
+  /** Extension anchors: a first and/or last frame image. */
+  readonly firstFrame?: RgbImage;
+  readonly lastFrame?: RgbImage;
 }
 
 export interface ChunkGenerator {
   readonly id: string;
   /** Output size for a given input size (the generator may round to its latent grid). */
   outputSize(width: number, height: number): { width: number; height: number };
-  /** Pixel frames the generator wants for the next chunk (13 on the first chunk after a reset, then 12, for Wan/TAE). */
+  /** Pixel frames the generator wants for the next chunk (the Wan/TAE generator takes 12 per chunk: 3 latent frames). */
   framesForNextChunk(): number;
   generate(input: ChunkInput): Promise<RgbFrames>;
   reset(): void;

@@ -47,6 +47,8 @@ export interface NodeOptions {
 }
 
 /** Raw bytes of an initializer, inline or pointing into an external file. */
+export type { Initializer };
+
 export type InitializerData =
   | { kind: 'inline'; bytes: Uint8Array }
   | { kind: 'external'; path: string; offset: number; length: number };
@@ -215,7 +217,14 @@ export class Graph {
    * The ModelProto as a plain object. `externalLocation(init)` decides where each external
    * initializer's bytes are said to live (a path relative to the model file).
    */
-  toModelObject(opts: { externalLocation?: (init: Initializer) => { location: string; offset: number } | undefined; inlineExternal?: (init: Initializer) => Uint8Array } = {}): Record<string, unknown> {
+  toModelObject(opts: {
+    /** Where an initializer's bytes live in an external-data file (any initializer, inline or not). */
+    externalLocation?: (init: Initializer) => { location: string; offset: number } | undefined;
+    /** Bytes for an external initializer that gets no location (read into the model). */
+    inlineExternal?: (init: Initializer) => Uint8Array;
+    /** Only initializers of at least this many bytes are offered to externalLocation. */
+    inlineLarge?: number;
+  } = {}): Record<string, unknown> {
     const valueInfo = (v: Value) => ({
       name: v.name,
       type: {
@@ -227,8 +236,9 @@ export class Graph {
     });
     const initializer = [...this.#inits.values()].map((init) => {
       const base = { name: init.name, data_type: ONNX_DTYPE[init.dtype], dims: init.dims };
-      if (init.data.kind === 'inline') return { ...base, raw_data: init.data.bytes };
-      const loc = opts.externalLocation?.(init);
+      const len = init.data.kind === 'inline' ? init.data.bytes.byteLength : init.data.length;
+      const loc = len >= (opts.inlineLarge ?? 0) ? opts.externalLocation?.(init) : undefined;
+      if (!loc && init.data.kind === 'inline') return { ...base, raw_data: init.data.bytes };
       if (loc) {
         return {
           ...base,
@@ -236,7 +246,7 @@ export class Graph {
           external_data: [
             { key: 'location', value: loc.location },
             { key: 'offset', value: String(loc.offset) },
-            { key: 'length', value: String(init.data.length) },
+            { key: 'length', value: String(len) },
           ],
         };
       }

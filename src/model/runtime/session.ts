@@ -48,6 +48,20 @@ export class ModelSession {
     return new ModelSession(await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] }), 'cpu');
   }
 
+  /** Loads a `.onnx` file (external data is resolved next to it). */
+  static async fromFile(path: string, opts: SessionOptions = {}): Promise<ModelSession> {
+    const device = opts.device ?? 'cpu';
+    const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}) };
+    if (device !== 'cpu') {
+      try {
+        return new ModelSession(await ort.InferenceSession.create(path, { ...base, executionProviders: [device] }), device);
+      } catch (e) {
+        opts.onFallback?.(device, e as Error);
+      }
+    }
+    return new ModelSession(await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] }), 'cpu');
+  }
+
   /** Builds a session from a graph, reading external weights into the model bytes. */
   static async fromGraph(graph: Graph, opts: SessionOptions = {}): Promise<ModelSession> {
     return ModelSession.fromBytes(graph.toBytes({ inlineExternal: readExternal }), opts);

@@ -1,0 +1,78 @@
+/**
+ * Writes a graph as a `.onnx` file that Netron, onnx.checker and ORT open. Initializers above
+ * a size threshold go to one external-data file beside the model (required past protobuf's
+ * 2 GiB limit, and it keeps the model file small enough to inspect).
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Graph } from './graph.ts';
+
+export interface WriteModelOptions {
+  /** Initializers of at least this many bytes are stored externally (default 1 KiB; Infinity = all inline). */
+  externalThreshold?: number;
+}
+
+const ALIGN = 64;
+
+export function writeModel(graph: Graph, outPath: string, opts: WriteModelOptions = {}): { modelBytes: number; dataBytes: number; dataPath?: string } {
+  const threshold = opts.externalThreshold ?? 1024;
+  const dataPath = `${outPath}.data`;
+  const location = basename(dataPath);
+  const placed = new Map<string, number>();
+  let dataBytes = 0;
+  let fd: number | undefined;
+  const copyBuf = Buffer.alloc(1 << 20);
+  try {
+    for (const init of graph.initializers()) {
+      const len = init.data.kind === 'inline' ? init.data.bytes.byteLength : init.data.length;
+      if (len < threshold) continue;
+      fd ??= openSync(dataPath, 'w');
+      const offset = Math.ceil(dataBytes / ALIGN) * ALIGN;
+      if (init.data.kind === 'inline') {
+        writeSync(fd, init.data.bytes, 0, len, offset);
+      } else {
+        // Stream from the source file (e.g. a multi-GB safetensors) without loading it whole.
+        const src = openSync(init.data.path, 'r');
+        try {
+          for (let done = 0; done < len; ) {
+            const n = readSync(src, copyBuf, 0, Math.min(copyBuf.length, len - done), init.data.offset + done);
+            if (n <= 0) throw new Error(`${init.data.path}: short read for "${init.name}"`);
+            writeSync(fd, copyBuf, 0, n, offset + done);
+            done += n;
+          }
+        } finally {
+          closeSync(src);
+        }
+      }
+      placed.set(init.name, offset);
+      dataBytes = offset + len;
+    }
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  const bytes = graph.toBytes({
+    externalLocation: (init) => {
+      const offset = placed.get(init.name);
+      return offset === undefined ? undefined : { location, offset };
+    },
+    inlineExternal: (init) => {
+      const d = init.data as { path: string; offset: number; length: number };
+      const buf = Buffer.alloc(d.length);
+      const f = openSync(d.path, 'r');
+      try {
+        readSync(f, buf, 0, d.length, d.offset);
+      } finally {
+        closeSync(f);
+      }
+      return buf;
+    },
+    inlineLarge: threshold,
+  });
+  const out = openSync(outPath, 'w');
+  try {
+    writeSync(out, bytes);
+  } finally {
+    closeSync(out);
+  }
+  return { modelBytes: bytes.byteLength, dataBytes, dataPath: placed.size ? dataPath : undefined };
+}
