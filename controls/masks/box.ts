@@ -71,10 +71,19 @@ export function interpolatedBox(start: Box, end: Box, frameCount: number, index:
   if (index >= frameCount) {
     return { x: Math.trunc(end.x1), y: Math.trunc(end.y1), w: Math.trunc(end.x2 - end.x1), h: Math.trunc(end.y2 - end.y1) };
   }
+  const n = Math.fround(frameCount);
+  return {
+    x: stepF32(start.x1, end.x1, n, index),
+    y: stepF32(start.y1, end.y1, n, index),
+    w: stepF32(start.x2 - start.x1, end.x2 - end.x1, n, index),
+    h: stepF32(start.y2 - start.y1, end.y2 - end.y1, n, index),
+  };
+}
+
+/** trunc(float32(s + float32(float32((e − s) / n) · i))), every operation rounded to float32 as numpy does. */
+function stepF32(start: number, end: number, n: number, index: number): number {
   const f = Math.fround;
-  const s = [f(start.x1), f(start.y1), f(start.x2 - start.x1), f(start.y2 - start.y1)];
-  const e = [f(end.x1), f(end.y1), f(end.x2 - end.x1), f(end.y2 - end.y1)];
-  const n = f(frameCount);
-  const v = s.map((sv, k) => Math.trunc(f(sv + f(f(f(e[k] - sv) / n) * f(index)))));
-  return { x: v[0], y: v[1], w: v[2], h: v[3] };
+  const s = f(start);
+  const increment = f(f(f(end) - s) / n);
+  return Math.trunc(f(s + f(increment * f(index))));
 }

@@ -27,7 +27,11 @@ export interface LayoutOptions {
   readonly frames: number;
   /** Boxes in fractions (0–1) of the frame instead of pixels. */
   readonly relative?: boolean;
-  /** Outline colour, RGB (default black). */
+  /**
+   * Outline colour in output RGB order (default black). Upstream draws its colour into a BGR frame
+   * and then flips the channels, so a colour from its tag list shows with R and B swapped; here the
+   * colour given is the colour seen.
+   */
   readonly color?: Rgb;
   /** Background, RGB (default white). */
   readonly background?: Rgb;
