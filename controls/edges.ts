@@ -18,7 +18,11 @@ export class EdgesControl implements Control {
   readonly #detector: CannyEdgeDetector;
 
   constructor(options: EdgesOptions = {}) {
-    this.#detector = new CannyEdgeDetector({ ...DEFAULT_CANNY, ...options });
+    this.#detector = new CannyEdgeDetector({
+      sigma: options.sigma ?? DEFAULT_CANNY.sigma,
+      low: options.low ?? DEFAULT_CANNY.low,
+      high: options.high ?? DEFAULT_CANNY.high,
+    });
   }
 
   get params(): CannyParams {

@@ -92,6 +92,10 @@ describe('edges control (Canny)', () => {
     expect(edgeMap(control.process(grayFrame(w, h, (x) => (x < 4 ? 0 : 255))))).toEqual(columnMap(w, h, 3));
   });
 
+  it('options left undefined fall back to the defaults', () => {
+    expect(new EdgesControl({ sigma: undefined, low: 30 }).params).toEqual({ sigma: 1.4, low: 30, high: 110 });
+  });
+
   it('rejects thresholds in the wrong order', () => {
     expect(() => new CannyEdgeDetector({ sigma: 1, low: 10, high: 5 })).toThrow(/low ≤ high/);
   });
