@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { buildMaskSource, composeControl } from './compose.ts';
+import { DepthControl } from './depth.ts';
 import { EdgesControl } from './edges.ts';
 import { ExtensionControl } from './extension.ts';
 import { GrayControl } from './gray.ts';
@@ -15,6 +16,7 @@ import { LayoutBboxControl } from './masks/layout.ts';
 import { OutpaintControl } from './masks/outpaint.ts';
 import type { OutpaintDirection } from './masks/outpaint-geometry.ts';
 import { PassthroughControl } from './passthrough.ts';
+import { ScribbleControl } from './scribble.ts';
 import {
   compositionSchema,
   extensionOptionsSchema,
@@ -73,6 +75,26 @@ const ENTRIES: readonly ControlEntry<z.ZodType>[] = [
         path: ['low'],
       }),
     create: (o) => new EdgesControl(o),
+  }),
+  entry({
+    id: 'depth',
+    needsWeights: true,
+    description: 'Video-Depth-Anything-Small depth (near = bright), its range held steady across chunks (VACE depth control).',
+    options: z
+      .object({
+        framesPerCall: z.number().int().min(1).max(32).optional(),
+        stabilise: z.boolean().optional(),
+        smoothing: z.number().min(0).lt(1).optional(),
+      })
+      .strict(),
+    create: (o) => new DepthControl(o),
+  }),
+  entry({
+    id: 'scribble',
+    needsWeights: true,
+    description: 'VACE scribble contour network (anime_style): a line drawing of the frame (VACE scribble control).',
+    options: noOptions,
+    create: () => new ScribbleControl(),
   }),
   entry({
     id: 'inpaint',

@@ -1,0 +1,114 @@
+/**
+ * Depth control: Video-Depth-Anything-Small on every frame, as scope runs it (calls of 4
+ * frames; within a call each frame attends to the previous one through the motion-module cache,
+ * which starts empty at every call), turned into a gray image.
+ *
+ * Beyond upstream: upstream normalises every call by its own min/max, which flickers between
+ * calls; by default the range is held steady across calls and chunks with an exponential moving
+ * average (src/model/depth/range-stabiliser.ts). `stabilise: false` gives upstream's behaviour.
+ * The network predicts relative inverse depth, so near is bright.
+ */
+import type { RgbFrames } from '../src/frames.ts';
+import { allocRgbFrames, assertFrameSize } from '../src/frames.ts';
+import { VDA_SMALL, type DepthConfig } from '../src/model/depth/config.ts';
+import { DepthModel } from '../src/model/depth/model.ts';
+import { depthRange, depthToFrameSize, normaliseDepth } from '../src/model/depth/postprocess.ts';
+import { depthNetInput, depthNetSize } from '../src/model/depth/preprocess.ts';
+import { DepthRangeStabiliser } from '../src/model/depth/range-stabiliser.ts';
+import type { WeightReader } from '../src/model/onnx/params.ts';
+import type { SessionOptions } from '../src/model/runtime/session.ts';
+import { openCheckpoint, type Checkpoint } from '../src/model/weights/checkpoint.ts';
+import { requireAnnotatorWeights } from './annotator-weights.ts';
+import { sliceFrames, writeGrayTruncated } from './annotator-frames.ts';
+import type { Control, ControlOutput } from './types.ts';
+
+export interface DepthControlOptions extends SessionOptions {
+  /** Checkpoint path; default: the models folder's Video-Depth-Anything-Small checkpoint. */
+  readonly weightsPath?: string;
+  /** Weights already open (tests, benchmarks); skips the file look-up. */
+  readonly weights?: WeightReader;
+  /** Model sizes; default Video-Depth-Anything-Small. */
+  readonly config?: DepthConfig;
+  /** Frames per call with a fresh cache (scope: 4). */
+  readonly framesPerCall?: number;
+  /** Hold the normalisation range across calls (default true). */
+  readonly stabilise?: boolean;
+  /** EMA weight of the held range (default 0.8). */
+  readonly smoothing?: number;
+}
+
+export class DepthControl implements Control {
+  readonly id = 'depth';
+  readonly needsWeights = true;
+  readonly #opts: DepthControlOptions;
+  readonly #cfg: DepthConfig;
+  readonly #path: string | undefined;
+  readonly #framesPerCall: number;
+  readonly #stabiliser: DepthRangeStabiliser | undefined;
+  #checkpoint: Checkpoint | undefined;
+  #model: Promise<DepthModel> | undefined;
+  #modelSize = '';
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: DepthControlOptions = {}) {
+    this.#opts = opts;
+    this.#cfg = opts.config ?? VDA_SMALL;
+    this.#framesPerCall = opts.framesPerCall ?? 4;
+    if (!Number.isInteger(this.#framesPerCall) || this.#framesPerCall < 1) throw new Error(`depth control: framesPerCall must be a positive integer, got ${opts.framesPerCall}`);
+    this.#stabiliser = opts.stabilise === false ? undefined : new DepthRangeStabiliser({ smoothing: opts.smoothing });
+    this.#path = opts.weights ? undefined : requireAnnotatorWeights('depth', 'depth', opts.weightsPath);
+  }
+
+  #weights(): WeightReader {
+    if (this.#opts.weights) return this.#opts.weights;
+    this.#checkpoint ??= openCheckpoint(this.#path!);
+    return this.#checkpoint;
+  }
+
+  async #modelFor(netH: number, netW: number): Promise<DepthModel> {
+    const key = `${netH}x${netW}`;
+    if (this.#model && this.#modelSize === key) return this.#model;
+    const old = this.#model;
+    this.#modelSize = key;
+    this.#model = DepthModel.load(this.#cfg, this.#weights(), netH, netW, this.#opts);
+    this.#model.catch(() => (this.#modelSize = '')); // a failed load is retried on the next chunk
+    if (old) await (await old.catch(() => undefined))?.release();
+    return this.#model;
+  }
+
+  process(frames: RgbFrames): Promise<ControlOutput> {
+    // One chunk at a time per session: calls share the ORT sessions and the held range.
+    const run = this.#queue.then(() => this.#process(frames));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #process(frames: RgbFrames): Promise<ControlOutput> {
+    assertFrameSize(frames);
+    const { width: W, height: H, count: T } = frames;
+    const [netH, netW] = depthNetSize(H, W, this.#cfg.inputSize);
+    const model = await this.#modelFor(netH, netW);
+    const out = allocRgbFrames(W, H, T);
+    for (let start = 0; start < T; start += this.#framesPerCall) {
+      const call = sliceFrames(frames, start, Math.min(T, start + this.#framesPerCall));
+      const depth = depthToFrameSize(await model.streamCall(depthNetInput(call, netH, netW)), H, W);
+      const observed = depthRange(depth.data);
+      const range = this.#stabiliser ? this.#stabiliser.update(observed) : observed;
+      writeGrayTruncated(normaliseDepth(depth.data, range), out.data, start * W * H * 3);
+    }
+    return { frames: out };
+  }
+
+  reset(): void {
+    this.#stabiliser?.reset();
+  }
+
+  async dispose(): Promise<void> {
+    const m = this.#model;
+    this.#model = undefined;
+    this.#modelSize = '';
+    if (m) await (await m.catch(() => undefined))?.release();
+    this.#checkpoint?.close();
+    this.#checkpoint = undefined;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Scribble control: VACE's contour network (ContourInference) on every frame at the stream
+ * resolution, as scope runs it: u8/255 in, the sigmoid map repeated to RGB, uint8 by truncation.
+ * Upstream does not invert or threshold the map, and neither do we.
+ */
+import type { RgbFrames } from '../src/frames.ts';
+import { allocRgbFrames, assertFrameSize } from '../src/frames.ts';
+import type { WeightReader } from '../src/model/onnx/params.ts';
+import type { SessionOptions } from '../src/model/runtime/session.ts';
+import { ScribbleModel, scribbleInput } from '../src/model/scribble/model.ts';
+import { openCheckpoint, type Checkpoint } from '../src/model/weights/checkpoint.ts';
+import { requireAnnotatorWeights } from './annotator-weights.ts';
+import { sliceFrames, writeGrayTruncated } from './annotator-frames.ts';
+import type { Control, ControlOutput } from './types.ts';
+
+export interface ScribbleControlOptions extends SessionOptions {
+  /** Checkpoint path; default: the models folder's VACE scribble checkpoint. */
+  readonly weightsPath?: string;
+  /** Weights already open (tests, benchmarks); skips the file look-up. */
+  readonly weights?: WeightReader;
+}
+
+export class ScribbleControl implements Control {
+  readonly id = 'scribble';
+  readonly needsWeights = true;
+  readonly #opts: ScribbleControlOptions;
+  readonly #path: string | undefined;
+  #checkpoint: Checkpoint | undefined;
+  #model: Promise<ScribbleModel> | undefined;
+  #modelSize = '';
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: ScribbleControlOptions = {}) {
+    this.#opts = opts;
+    this.#path = opts.weights ? undefined : requireAnnotatorWeights('scribble', 'scribble', opts.weightsPath);
+  }
+
+  #weights(): WeightReader {
+    if (this.#opts.weights) return this.#opts.weights;
+    this.#checkpoint ??= openCheckpoint(this.#path!);
+    return this.#checkpoint;
+  }
+
+  /** One frame per run: the net has no temporal coupling, so one graph serves any chunk length. */
+  async #modelFor(H: number, W: number): Promise<ScribbleModel> {
+    const key = `${H}x${W}`;
+    if (this.#model && this.#modelSize === key) return this.#model;
+    const old = this.#model;
+    this.#modelSize = key;
+    this.#model = ScribbleModel.load(this.#weights(), 1, H, W, this.#opts);
+    this.#model.catch(() => (this.#modelSize = ''));
+    if (old) await (await old.catch(() => undefined))?.release();
+    return this.#model;
+  }
+
+  process(frames: RgbFrames): Promise<ControlOutput> {
+    const run = this.#queue.then(() => this.#process(frames));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #process(frames: RgbFrames): Promise<ControlOutput> {
+    assertFrameSize(frames);
+    const { width: W, height: H, count: T } = frames;
+    const model = await this.#modelFor(H, W);
+    const out = allocRgbFrames(W, H, T);
+    const plane = H * W;
+    for (let t = 0; t < T; t++) {
+      const { contour } = await model.run(scribbleInput(sliceFrames(frames, t, t + 1)));
+      const [, , h, w] = contour.shape as [number, number, number, number];
+      if (h < H || w < W) throw new Error(`scribble: contour ${h}×${w} is smaller than the frame ${H}×${W}`);
+      // The net's output is 4⌈H/4⌉ × 4⌈W/4⌉: keep the top-left H×W rows/columns.
+      const v = new Float32Array(plane);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) v[y * W + x] = Math.min(1, Math.max(0, contour.data[y * w + x]!));
+      writeGrayTruncated(v, out.data, t * plane * 3);
+    }
+    return { frames: out };
+  }
+
+  reset(): void {}
+
+  async dispose(): Promise<void> {
+    const m = this.#model;
+    this.#model = undefined;
+    this.#modelSize = '';
+    if (m) await (await m.catch(() => undefined))?.release();
+    this.#checkpoint?.close();
+    this.#checkpoint = undefined;
+  }
+}
