@@ -1,0 +1,115 @@
+/**
+ * A loaded model preset: the shared, read-only models (DiT graphs, TAE, text-encoder worker)
+ * and a factory for per-session generators. Sessions share ORT sessions (runs on one session
+ * may overlap) but each has its own KV cache, TAE caches and hint cache.
+ */
+import { PromptCache } from '../../cache/prompt-cache.ts';
+import { TaeStreamCache } from '../../cache/tae-cache.ts';
+import { safetensorsWeights, type WeightReader } from '../model/onnx/params.ts';
+import type { Device } from '../model/runtime/session.ts';
+import { TaeModel } from '../model/tae/model.ts';
+import { TaeStreamVae } from '../model/tae/stream-vae.ts';
+import { TextEncoderWorker } from '../model/text/encoder-worker.ts';
+import { WanModel } from '../model/wan/model.ts';
+import type { F32Tensor } from '../model/tensor.ts';
+import { SafetensorsFile } from '../model/weights/safetensors.ts';
+import type { ChunkGenerator } from '../pipeline/generator-types.ts';
+import { WeightedPromptEncoder } from '../pipeline/prompt-encoder.ts';
+import { WanStreamGenerator } from '../pipeline/wan-generator.ts';
+import { demoConfig, ensureDemoFiles } from './demo.ts';
+
+export interface ModelBundle {
+  readonly preset: string;
+  readonly description: string;
+  /** Random weights: output is abstract texture, not an image of the prompt. */
+  readonly randomWeights: boolean;
+  readonly width: number;
+  readonly height: number;
+  readonly device: Device;
+  createGenerator(): ChunkGenerator;
+  release(): Promise<void>;
+}
+
+export interface LoadOptions {
+  modelsDir: string;
+  device?: Device;
+  threads?: number;
+  log?: (msg: string) => void;
+}
+
+export async function loadDemoBundle(opts: LoadOptions): Promise<ModelBundle> {
+  const log = opts.log ?? (() => {});
+  const files = ensureDemoFiles(opts.modelsDir, log);
+  const cfg = demoConfig();
+  const session = { device: opts.device, threads: opts.threads, onFallback: (d: Device, e: Error) => log(`${d} provider failed (${e.message.split('\n')[0]}); using CPU`) };
+  const ditFile = new SafetensorsFile(files.dit);
+  const taeFile = new SafetensorsFile(files.tae);
+  try {
+    const shape = { latentFrames: cfg.latent.frames, latentH: cfg.latent.height, latentW: cfg.latent.width };
+    const [dit, tae, text] = await Promise.all([
+      WanModel.load(cfg.wan, safetensorsWeights(ditFile), shape, { ...session, cache: true, vace: true, vaceAttention: 'causal' }),
+      TaeModel.load(cfg.tae, safetensorsWeights(taeFile) as WeightReader, session),
+      TextEncoderWorker.start({ tokenizerPath: files.dir, weightsPath: files.umt5, config: cfg.umt5, session: { device: opts.device } }),
+    ]);
+    return makeBundle({
+      preset: 'demo',
+      description: 'demo: the full pipeline at miniature size with random weights (abstract output)',
+      randomWeights: true,
+      dit,
+      tae,
+      text,
+      sinkFrames: cfg.sinkFrames,
+      windowFrames: cfg.windowFrames,
+      device: opts.device ?? 'cpu',
+    });
+  } finally {
+    ditFile.close();
+    taeFile.close();
+  }
+}
+
+interface BundleParts {
+  preset: string;
+  description: string;
+  randomWeights: boolean;
+  dit: WanModel;
+  tae: TaeModel;
+  text: TextEncoderWorker;
+  sinkFrames: number;
+  windowFrames: number;
+  device: Device;
+}
+
+function makeBundle(parts: BundleParts): ModelBundle {
+  // Shared by every session: text-encoder outputs and DiT text contexts per cleaned prompt.
+  const textCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20 });
+  const contextCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20 });
+  const embedder = { embed: (t: string) => textCache.getOrCompute(t, async () => (await parts.text.encode(t)).embedding) };
+  const promptEncoder = new WeightedPromptEncoder(embedder);
+  let released = false;
+  return {
+    preset: parts.preset,
+    description: parts.description,
+    randomWeights: parts.randomWeights,
+    width: parts.dit.shape.latentW * 8,
+    height: parts.dit.shape.latentH * 8,
+    device: parts.device,
+    createGenerator() {
+      if (released) throw new Error(`preset ${parts.preset} was released`);
+      return new WanStreamGenerator({
+        id: parts.preset,
+        dit: parts.dit,
+        vae: new TaeStreamVae(parts.tae, new TaeStreamCache()),
+        text: promptEncoder,
+        sinkFrames: parts.sinkFrames,
+        windowFrames: parts.windowFrames,
+        contextCache,
+      });
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await Promise.all([parts.dit.release(), parts.tae.release(), parts.text.close()]);
+    },
+  };
+}
