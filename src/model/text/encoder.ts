@@ -55,6 +55,11 @@ export class Umt5Encoder {
     }
   }
 
+  /** Where the session runs (after any CPU fallback). */
+  get device(): string {
+    return this.#session.device;
+  }
+
   #bucketMatrix(length: number): Tensor<'int64'> {
     let m = this.#buckets.get(length);
     if (!m) {

@@ -1,0 +1,31 @@
+/** Test helpers: a hand-built unigram tokenizer.json in the shape T5/UMT5 fast tokenizers ship. */
+// A real unigram tokenizer.json in the shape the T5/UMT5 fast tokenizers ship: special tokens
+// 0–3, Metaspace pre-tokenizer ("▁" word boundaries, prefix always), TemplateProcessing that
+// appends </s>. Scores are log-probabilities; the expected ids below are the Viterbi best paths.
+export const PIECES: [string, number][] = [
+  ['<pad>', 0], ['</s>', 0], ['<s>', 0], ['<unk>', 0],
+  ['▁', -2], ['▁a', -3], ['▁cat', -4], ['▁c', -5], ['at', -5], ['s', -4], ['▁cats', -9],
+  ['é', -5], ['▁日本', -6], ['日', -7], ['本', -7], ['!', -3], ["'", -4],
+];
+export const ID = Object.fromEntries(PIECES.map(([p], i) => [p, i])) as Record<string, number>;
+
+export function tokenizerJson(model: Record<string, unknown> = { type: 'Unigram', unk_id: 3, vocab: PIECES, byte_fallback: false }) {
+  const special = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [special('<pad>', 0), special('</s>', 1), special('<s>', 2), special('<unk>', 3)],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: false, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' }] },
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
+    },
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model,
+  };
+}
+
