@@ -143,11 +143,22 @@ export function listControls(): ControlInfo[] {
   return ENTRIES.map(({ id, needsWeights, description }) => ({ id, needsWeights, description }));
 }
 
-export function createControl(id: string, options?: unknown): Control {
+function lookup(id: string): ControlEntry<z.ZodType> {
   const e = BY_ID.get(id);
-  if (!e) {
-    throw new Error(`unknown control '${id}'; known controls: ${ENTRIES.map((x) => x.id).join(', ')}`);
-  }
+  if (!e) throw new Error(`unknown control '${id}'; known controls: ${ENTRIES.map((x) => x.id).join(', ')}`);
+  return e;
+}
+
+/**
+ * JSON Schema (draft 2020-12) of a control's options as accepted on the wire, for clients that build
+ * forms. Cross-field rules (e.g. low ≤ high) are only enforced by createControl.
+ */
+export function controlOptionsJsonSchema(id: string): Record<string, unknown> {
+  return z.toJSONSchema(lookup(id).options, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+export function createControl(id: string, options?: unknown): Control {
+  const e = lookup(id);
   const parsed = e.options.safeParse(options ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues

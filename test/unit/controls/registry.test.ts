@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createControl, listControls } from '../../../controls/registry.ts';
+import { controlOptionsJsonSchema, createControl, listControls } from '../../../controls/registry.ts';
 
 describe('control registry', () => {
   it('lists the weight-free controls with descriptions', () => {
@@ -61,5 +61,11 @@ describe('control registry', () => {
     expect(() => createControl('edges', { low: 90, high: 10 })).toThrow(/control 'edges'.*low/);
     expect(() => createControl('gray', { bogus: 1 })).toThrow(/control 'gray'/);
     expect(() => createControl('passthrough', 'yes')).toThrow(/control 'passthrough'/);
+  });
+
+  it('describes every control\'s options as JSON Schema', () => {
+    for (const { id } of listControls()) expect(controlOptionsJsonSchema(id)).toMatchObject({ type: 'object' });
+    expect(controlOptionsJsonSchema('outpaint')).toMatchObject({ required: expect.arrayContaining(['directions', 'ratio']) });
+    expect(() => controlOptionsJsonSchema('sepia')).toThrow(/unknown control 'sepia'/);
   });
 });
