@@ -4,6 +4,9 @@ import { DepthModel, depthClipForward, type DepthFrameResult } from '../../src/m
 import { interpolatePosEmbed } from '../../src/model/depth/pos-embed.ts';
 import { depthNetInput, depthNetSize } from '../../src/model/depth/preprocess.ts';
 import { depthRange, depthToFrameSize, normaliseDepth, repeatToRgb } from '../../src/model/depth/postprocess.ts';
+import { DepthControl } from '../../controls/depth.ts';
+import { depthWeightShapes } from '../../src/model/depth/weight-shapes.ts';
+import { unitToU8Truncated } from '../../src/model/depth/postprocess.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
@@ -57,6 +60,29 @@ describe('depth', () => {
     const d = depthToFrameSize(stream, frames.height, frames.width);
     const video = repeatToRgb(normaliseDepth(d.data, depthRange(d.data)));
     expectClose(fx, 'output.video', f32([frames.count, frames.height, frames.width, 3], video));
+  });
+  it('the weights have exactly the state-dict keys and shapes of the config (strict load)', () => {
+    const want = Object.fromEntries(depthWeightShapes(cfg));
+    const got = Object.fromEntries(Object.entries(fx.manifest.weights as Record<string, { shape: number[] }>).map(([k, v]) => [k, v.shape]));
+    expect(got).toEqual(want);
+  });
+  it('the depth control (upstream normalisation, one call per chunk) gives output.video as uint8', async () => {
+    const control = new DepthControl({ weights, config: cfg, stabilise: false, framesPerCall: frames.count });
+    const out = await control.process(frames);
+    await control.dispose();
+    const ref = fx.io.getF32('output.video');
+    // Every byte within one level of the truncated reference, nearly all exact (only values within
+    // float tolerance of a k/255 boundary may differ).
+    const truncated = unitToU8Truncated(ref.data);
+    let off = 0;
+    let worst = 0;
+    for (let i = 0; i < truncated.length; i++) {
+      const d = Math.abs(truncated[i]! - out.frames.data[i]!);
+      worst = Math.max(worst, d);
+      if (d !== 0) off++;
+    }
+    expect(worst, 'largest byte difference').toBeLessThanOrEqual(1);
+    expect(off / truncated.length, `${off} of ${truncated.length} bytes differ`).toBeLessThan(0.01);
   });
   it('batch.depth_net (all frames at once, temporal attention across them)', async () => {
     expectClose(fx, 'batch.depth_net', await depthClipForward(cfg, weights, input));

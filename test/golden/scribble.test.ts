@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ScribbleControl } from '../../controls/scribble.ts';
+import { scribbleWeightShapes } from '../../src/model/scribble/weight-shapes.ts';
 import { unitToU8Truncated } from '../../src/model/depth/postprocess.ts';
 import { ScribbleModel, contourToVideo, scribbleInput, type ScribbleRun } from '../../src/model/scribble/model.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
@@ -31,6 +33,22 @@ describe('scribble', () => {
   it('output.contour (sigmoid)', () => expectClose('output.contour', run.contour));
   it('output.video (3 channels, clamped)', () =>
     expectClose('output.video', f32([frames.count, frames.height, frames.width, 3], contourToVideo(run.contour, frames.height, frames.width))));
+  it('the weights have exactly the state-dict keys and shapes of the config (strict load)', () => {
+    const widths = (fx.manifest.config as { widths: [number, number, number] }).widths;
+    const want = Object.fromEntries(scribbleWeightShapes({ widths, residualBlocks: config.n_residual_blocks!, inputChannels: config.input_nc, outputChannels: config.output_nc }));
+    const got = Object.fromEntries(Object.entries(fx.manifest.weights as Record<string, { shape: number[] }>).map(([k, v]) => [k, v.shape]));
+    expect(got).toEqual(want);
+  });
+  it('the scribble control gives output.video_u8', async () => {
+    const control = new ScribbleControl({ weights: safetensorsWeights(new SafetensorsFile(fx.weightsPath())) });
+    const out = await control.process(frames);
+    await control.dispose();
+    expectClose('output.video_u8', { shape: [frames.count, frames.height, frames.width, 3], data: out.frames.data });
+    const ref = fx.io.get('output.video_u8').data as BigInt64Array;
+    let off = 0;
+    for (let i = 0; i < ref.length; i++) if (Number(ref[i]) !== out.frames.data[i]) off++;
+    expect(off / ref.length, `${off} of ${ref.length} uint8 values differ`).toBeLessThan(0.01);
+  });
   it('output.video_u8 (truncated, not rounded)', () => {
     const u8 = unitToU8Truncated(contourToVideo(run.contour, frames.height, frames.width));
     expectClose('output.video_u8', { shape: [frames.count, frames.height, frames.width, 3], data: u8 });
