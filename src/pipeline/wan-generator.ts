@@ -20,6 +20,8 @@ import { f32, type F32Tensor } from '../model/tensor.ts';
 import type { WanModel } from '../model/wan/model.ts';
 import { CausalStream, type ChunkTimings } from './causal-stream.ts';
 import { maskFramesToTensor, rgbFramesToCFHW } from './frame-tensors.ts';
+import { PromptTransition } from './prompt-transition.ts';
+import { cleanPrompt } from '../model/text/prompt-clean.ts';
 import type { ChunkGenerator, ChunkInput } from './generator-types.ts';
 import { inferVaceMode, type VaceMode } from './mode.ts';
 import { SeededNoise } from './noise.ts';
@@ -45,10 +47,15 @@ export interface WanGeneratorOptions {
   referenceHints?: ReferenceHintMode;
   /** Shared across sessions: DiT text embeddings per cleaned prompt. */
   contextCache?: PromptCache;
+  /** Chunks over which a prompt change blends from old to new (default 4; 1 = instant). */
+  transitionChunks?: number;
 }
 
 export interface ChunkReport {
   mode: VaceMode | undefined;
+  /** Position in a prompt transition (1 = fully the current prompt) and whether a recache ran before this chunk. */
+  promptAlpha: number;
+  recached: number;
   timings: ChunkTimings;
   vaceMs: number;
   decodeMs: number;
@@ -67,6 +74,12 @@ export class WanStreamGenerator implements ChunkGenerator {
   readonly #hintCache: ReferenceHintCache;
   readonly #contextCache: PromptCache;
   readonly #frames: number;
+  readonly #transitionChunks: number | undefined;
+  #transition: PromptTransition | undefined;
+  /** Key of a prompt being encoded in the background (chunks keep the old conditioning meanwhile). */
+  #pendingPrompt: string | undefined;
+  #promptError: Error | undefined;
+  #recaches = 0;
   #lastReport: ChunkReport | undefined;
   #disposed = false;
 
@@ -82,6 +95,53 @@ export class WanStreamGenerator implements ChunkGenerator {
     this.#stream = new CausalStream(opts.dit, { sinkFrames: opts.sinkFrames, windowFrames: opts.windowFrames });
     this.#hintCache = new ReferenceHintCache(opts.referenceHints ?? 'reuse');
     this.#contextCache = opts.contextCache ?? new PromptCache({ maxBytes: 64 << 20 });
+    this.#transitionChunks = opts.transitionChunks;
+  }
+
+  /** KV recaches run so far (one per completed prompt transition). */
+  get recaches(): number {
+    return this.#recaches;
+  }
+
+  /**
+   * The text conditioning of the next chunk. The first prompt is awaited; a changed prompt is
+   * encoded in the background while chunks keep the current conditioning, then blended in over
+   * the transition's chunks, with one KV recache when the new prompt is reached.
+   */
+  async #conditioning(prompt: string): Promise<{ contextEmb: F32Tensor; alpha: number; recached: number }> {
+    const key = cleanPrompt(prompt);
+    if (!this.#transition) {
+      this.#transition = new PromptTransition(await this.#text.encode(prompt), key, { chunks: this.#transitionChunks });
+    } else if (key !== this.#transition.targetKey && key !== this.#pendingPrompt) {
+      this.#pendingPrompt = key;
+      const transition = this.#transition;
+      this.#text.encode(prompt).then(
+        (emb) => {
+          if (this.#transition === transition && this.#pendingPrompt === key) {
+            transition.setTarget(emb, key);
+            this.#pendingPrompt = undefined;
+          }
+        },
+        (e: Error) => {
+          if (this.#pendingPrompt === key) this.#pendingPrompt = undefined;
+          this.#promptError = new Error(`prompt "${prompt}" could not be encoded: ${e.message}`);
+        },
+      );
+    }
+    if (this.#promptError) {
+      const e = this.#promptError;
+      this.#promptError = undefined;
+      throw e;
+    }
+    const c = this.#transition.next();
+    // Steady state hits the cache; blended chunks of a transition are embedded on the fly.
+    const contextEmb = c.alpha === 1 && !this.#transition.transitioning ? await this.contextFor(this.#transition.targetKey, c.embedding) : await this.#dit.embedText(c.embedding);
+    let recached = 0;
+    if (c.recache) {
+      recached = await this.#stream.recache(contextEmb);
+      this.#recaches++;
+    }
+    return { contextEmb, alpha: c.alpha, recached };
   }
 
   get lastReport(): ChunkReport | undefined {
@@ -101,13 +161,8 @@ export class WanStreamGenerator implements ChunkGenerator {
   }
 
   /** DiT-ready text context for a prompt (UMT5 + the DiT's text MLP), cached by cleaned text. */
-  contextFor(prompt: string): Promise<F32Tensor> {
-    return this.#contextCache.getOrCompute(prompt, async () => this.#dit.embedText(await this.#text.encode(prompt)));
-  }
-
-  /** Re-encodes the cached window with a new prompt (after a prompt switch; the sink is kept). */
-  async recache(prompt: string): Promise<number> {
-    return this.#stream.recache(await this.contextFor(prompt));
+  contextFor(prompt: string, encoded?: F32Tensor): Promise<F32Tensor> {
+    return this.#contextCache.getOrCompute(prompt, async () => this.#dit.embedText(encoded ?? (await this.#text.encode(prompt))));
   }
 
   #checkFrames(frames: RgbFrames, what: string): void {
@@ -134,7 +189,7 @@ export class WanStreamGenerator implements ChunkGenerator {
     this.#checkFrames(input.frames, 'input frames');
     if (input.control) this.#checkFrames(input.control.frames, 'control frames');
     const p = input.params;
-    const contextEmb = await this.contextFor(p.prompt);
+    const { contextEmb, alpha, recached } = await this.#conditioning(p.prompt);
 
     // VACE context: per chunk when it depends on control frames, once when static.
     const v0 = performance.now();
@@ -178,7 +233,7 @@ export class WanStreamGenerator implements ChunkGenerator {
     const d0 = performance.now();
     const frames = await this.#vae.decodeVideo(result.latents);
     const decodeMs = performance.now() - d0;
-    this.#lastReport = { mode: mode.usesVace ? mode : undefined, timings: result.timings, vaceMs, decodeMs, totalMs: performance.now() - t0, startFrame: result.startFrame };
+    this.#lastReport = { mode: mode.usesVace ? mode : undefined, promptAlpha: alpha, recached, timings: result.timings, vaceMs, decodeMs, totalMs: performance.now() - t0, startFrame: result.startFrame };
     return frames;
   }
 
@@ -186,6 +241,9 @@ export class WanStreamGenerator implements ChunkGenerator {
     this.#stream.reset();
     this.#vae.reset();
     this.#hintCache.clear();
+    // The next chunk starts from its prompt directly (no transition from the old session).
+    this.#transition = undefined;
+    this.#pendingPrompt = undefined;
   }
 
   async dispose(): Promise<void> {
