@@ -144,17 +144,16 @@ export class CannyEdgeDetector {
       }
     }
     // Vertical pass: tmp → src, row by row (sequential memory access): out row y is the weighted
-    // sum of the rows y−r … y+r, clamped at the top and bottom edges.
+    // sum of the rows y−r … y+r, clamped at the top and bottom edges; symmetric rows are paired.
     for (let y = 0; y < h; y++) {
       const out = y * w;
-      const first = (y - r < 0 ? 0 : y - r) * w;
-      const k0 = k[0];
-      for (let x = 0; x < w; x++) src[out + x] = k0 * tmp[first + x];
-      for (let t = 1; t <= 2 * r; t++) {
-        const yy = y + t - r;
-        const rowOff = (yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w;
-        const kt = k[t];
-        for (let x = 0; x < w; x++) src[out + x] += kt * tmp[rowOff + x];
+      const kc = k[r];
+      for (let x = 0; x < w; x++) src[out + x] = kc * tmp[out + x];
+      for (let t = 1; t <= r; t++) {
+        const above = (y - t < 0 ? 0 : y - t) * w;
+        const below = (y + t >= h ? h - 1 : y + t) * w;
+        const kt = k[r + t];
+        for (let x = 0; x < w; x++) src[out + x] += kt * (tmp[above + x] + tmp[below + x]);
       }
     }
   }
