@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaeStreamCache } from '../../cache/tae-cache.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
@@ -7,7 +10,9 @@ import { TaeModel } from '../../src/model/tae/model.ts';
 import { TaeDecoderState, TaeEncoderState } from '../../src/model/tae/state.ts';
 import { TaeVaceEncoder } from '../../src/model/tae/stream-vae.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
+import { openCheckpoint } from '../../src/model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
+import { bytesOf, writeTorchFile, type SavedValue } from '../unit/weights/torch-save-writer.ts';
 import { Fixture, compareTensors, expectClose } from '../support/fixtures.ts';
 
 const fx = new Fixture('tae');
@@ -97,6 +102,33 @@ describe('tae', () => {
         await light.release();
       }
     });
+  });
+
+  it('weights from a .pth (torch.save of the same flat state dict) give the same latents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tae-pth-'));
+    try {
+      const st = new SafetensorsFile(fx.weightsPath());
+      const root = new Map<string, SavedValue>();
+      const storages: Record<string, Uint8Array> = {};
+      st.keys().forEach((key, i) => {
+        const t = st.getF32(key);
+        const stride = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+        root.set(key, { storageType: 'FloatStorage', storageKey: String(i), storageNumel: t.data.length, offset: 0, shape: [...t.shape], stride });
+        storages[String(i)] = bytesOf(t.data);
+      });
+      const path = join(dir, 'taew2_1.pth');
+      writeTorchFile(path, root, storages);
+      const ckpt = openCheckpoint(path);
+      const fromPth = await TaeModel.load(cfg, ckpt, { parts: 'encoder' });
+      try {
+        expectClose(fx, 'whole.latents', asBTCHW(await fromPth.encode(whole('input.pixel12'))));
+      } finally {
+        await fromPth.release();
+        ckpt.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('streaming in the recorded chunking', () => {
