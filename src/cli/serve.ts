@@ -1,0 +1,114 @@
+/**
+ * `startServer(opts)`: the live server as a function (tests and the `vace-live` CLI call it),
+ * plus a thin command line when this file is run directly:
+ *   tsx src/cli/serve.ts [--host 127.0.0.1] [--port 8080] [--max-sessions 8]
+ */
+import { pathToFileURL } from 'node:url';
+import { createControl, listControls } from '../../controls/registry.ts';
+import { buildApp, type App } from '../server/app.ts';
+import { generators as defaultGenerators, type GeneratorRegistry } from '../stream/generators.ts';
+import type { ControlSource } from '../stream/session-pipeline.ts';
+
+export interface StartServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly maxSessions?: number;
+  readonly clientDir?: string;
+  readonly generators?: GeneratorRegistry;
+  readonly controls?: ControlSource;
+  readonly logger?: boolean;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly app: App;
+  close(): Promise<void>;
+}
+
+export const registryControls: ControlSource = { list: listControls, create: (id) => createControl(id) };
+
+/** Presets from src/models when that module is present (it is optional for the live server). */
+async function loadPresetLister(): Promise<(() => unknown[]) | undefined> {
+  const modulePath = '../models/registry.ts';
+  try {
+    const mod = (await import(modulePath)) as { listPresets?: () => unknown[] };
+    if (typeof mod.listPresets !== 'function') return undefined;
+    return () => {
+      try {
+        return (mod.listPresets!() as { name?: string; title?: string; kind?: string; description?: string }[]).map((p) => ({
+          name: p.name,
+          title: p.title,
+          kind: p.kind,
+          description: p.description,
+        }));
+      } catch {
+        return [];
+      }
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+  const app = buildApp({
+    controls: opts.controls ?? registryControls,
+    generators: opts.generators ?? defaultGenerators,
+    maxSessions: opts.maxSessions,
+    clientDir: opts.clientDir,
+    listPresets: await loadPresetLister(),
+    logger: opts.logger,
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await app.fastify.listen({ host, port: opts.port ?? 8080 });
+  const addr = app.fastify.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8080);
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    app,
+    close: () => app.fastify.close(),
+  };
+}
+
+function parseArgs(argv: string[]): StartServerOptions {
+  const out: { host?: string; port?: number; maxSessions?: number } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const num = (name: string) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${name} needs a whole number, got '${value ?? ''}'`);
+      i++;
+      return n;
+    };
+    if (flag === '--host') {
+      if (!value) throw new Error('--host needs an address');
+      out.host = value;
+      i++;
+    } else if (flag === '--port') out.port = num('--port');
+    else if (flag === '--max-sessions') out.maxSessions = num('--max-sessions');
+    else if (flag === '--help' || flag === '-h') {
+      console.log('usage: serve [--host 127.0.0.1] [--port 8080] [--max-sessions 8]');
+      process.exit(0);
+    } else throw new Error(`unknown option '${flag}' (try --help)`);
+  }
+  return out;
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  let opts: StartServerOptions;
+  try {
+    opts = parseArgs(argv);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const server = await startServer({ ...opts, logger: true });
+  console.log(`vace-live server on ${server.url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void main();

@@ -1,0 +1,91 @@
+/**
+ * Incoming camera video: RTP from a werift track → jitter buffer → werift depacketizer →
+ * FrameDecoder → RGB frames. Asks the sender for a keyframe (PLI) at start and whenever the
+ * depacketizer is waiting for one, and sends REMB with the bitrate we want.
+ */
+import { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
+import { DepacketizeBase, JitterBufferBase } from 'werift/nonstandard';
+import type { RgbFrames } from '../frames.ts';
+import { FrameDecoder, type VideoCodec } from './frame-decoder.ts';
+
+export interface VideoIngestOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly onFrame: (frame: RgbFrames) => void;
+  readonly onError?: (message: string) => void;
+  /** Bitrate asked of the sender with REMB (default 2.5 Mb/s). */
+  readonly rembBitrate?: number;
+}
+
+export function codecOfTrack(track: MediaStreamTrack): VideoCodec {
+  const mime = track.codec?.mimeType.toLowerCase() ?? '';
+  if (mime === 'video/vp8') return 'vp8';
+  if (mime === 'video/h264') return 'h264';
+  throw new Error(`unsupported incoming video codec '${track.codec?.mimeType ?? 'unknown'}' (VP8 or H.264 expected)`);
+}
+
+export class VideoIngest {
+  readonly #decoder: FrameDecoder;
+  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #unsubscribe: () => void;
+  #closed = false;
+  #framesIn = 0;
+  #lastPli = 0;
+
+  constructor(transceiver: RTCRtpTransceiver, track: MediaStreamTrack, opts: VideoIngestOptions) {
+    const codec = codecOfTrack(track);
+    this.#decoder = new FrameDecoder({ codec, width: opts.width, height: opts.height, onFrame: opts.onFrame, onError: opts.onError });
+    const jitter = new JitterBufferBase(90000, { latency: 100, bufferSize: 2048 });
+    const depacketizer = new DepacketizeBase(codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', {
+      isFinalPacketInSequence: (h) => h.marker,
+      waitForKeyframe: true,
+    });
+    const requestKeyframe = () => {
+      const now = performance.now();
+      if (this.#closed || now - this.#lastPli < 500 || track.ssrc === undefined) return;
+      this.#lastPli = now;
+      void transceiver.receiver.sendRtcpPLI(track.ssrc);
+    };
+    depacketizer.onNeedKeyFrame.subscribe(requestKeyframe);
+    const { unSubscribe } = track.onReceiveRtp.subscribe((rtp) => {
+      if (this.#closed) return;
+      for (const j of jitter.processInput({ rtp })) {
+        if (j.isPacketLost) requestKeyframe();
+        if (!j.rtp) continue;
+        for (const d of depacketizer.processInput({ rtp: j.rtp, time: performance.now() })) {
+          if (d.frame) {
+            this.#framesIn++;
+            this.#decoder.write(d.frame.data);
+          }
+        }
+      }
+    });
+    this.#unsubscribe = unSubscribe;
+    requestKeyframe();
+    const remb = () => {
+      if (this.#closed || track.ssrc === undefined) return;
+      const feedback = new ReceiverEstimatedMaxBitrate({
+        senderSsrc: transceiver.receiver.rtcpSsrc,
+        mediaSsrc: 0,
+        bitrate: BigInt(opts.rembBitrate ?? 2_500_000),
+        ssrcFeedbacks: [track.ssrc],
+      });
+      void transceiver.dtlsTransport?.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback })]).catch(() => undefined);
+    };
+    this.#timers.push(setInterval(remb, 1000), setInterval(() => this.#framesIn === 0 && ((this.#lastPli = 0), requestKeyframe()), 1000));
+    remb();
+  }
+
+  /** Compressed frames received so far. */
+  get framesReceived(): number {
+    return this.#framesIn;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timers.forEach(clearInterval);
+    this.#unsubscribe();
+    await this.#decoder.close();
+  }
+}

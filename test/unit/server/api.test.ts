@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection } from 'werift';
+import WebSocket from 'ws';
+import { startServer, type RunningServer } from '../../../src/cli/serve.ts';
+import { GeneratorRegistry } from '../../../src/stream/generators.ts';
+
+/** An SDP offer from a real (werift) peer, as a browser would send. */
+async function makeOffer(direction: 'sendrecv' | 'sendonly' | 'recvonly' = 'sendrecv'): Promise<{ pc: RTCPeerConnection; sdp: string }> {
+  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
+  pc.addTransceiver('video', { direction });
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve()));
+  }
+  return { pc, sdp: pc.localDescription!.sdp };
+}
+
+let server: RunningServer;
+const peers: RTCPeerConnection[] = [];
+
+beforeAll(async () => {
+  server = await startServer({ port: 0, generators: new GeneratorRegistry(), clientDir: '/nonexistent-client-dir' });
+});
+
+afterAll(async () => {
+  await Promise.all(peers.map((p) => p.close()));
+  await server.close();
+});
+
+const inject = (o: Parameters<RunningServer['app']['fastify']['inject']>[0]) => server.app.fastify.inject(o);
+
+async function createSession(): Promise<{ id: string; sdp: string }> {
+  const { pc, sdp } = await makeOffer();
+  peers.push(pc);
+  const res = await inject({ method: 'POST', url: '/api/sessions', payload: { sdp } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json();
+}
+
+describe('live server API', () => {
+  it('reports health and listens on 127.0.0.1 only', async () => {
+    const res = await inject({ method: 'GET', url: '/api/health' });
+    expect(res.json()).toMatchObject({ ok: true, sessions: 0 });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('lists controls and says generate mode is unavailable without a model', async () => {
+    const body = (await inject({ method: 'GET', url: '/api/models' })).json();
+    expect(body.controls.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['passthrough', 'gray', 'edges']));
+    expect(body.modes).toContainEqual({ id: 'generate', available: false });
+    expect(body.generators).toEqual([]);
+  });
+
+  it('rejects a session request with bad SDP with a 400 that says why', async () => {
+    const res = await inject({ method: 'POST', url: '/api/sessions', payload: { sdp: 'hello' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatch(/v=0/);
+    const missing = await inject({ method: 'POST', url: '/api/sessions', payload: {} });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error).toMatch(/sdp/);
+  });
+
+  it('rejects an offer without video', async () => {
+    const res = await inject({ method: 'POST', url: '/api/sessions', payload: { sdp: 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatch(/m=video/);
+  });
+
+  it('answers 404 for an unknown session on every session route', async () => {
+    for (const [method, url] of [['GET', '/api/sessions/nope/stats'], ['PATCH', '/api/sessions/nope/params'], ['DELETE', '/api/sessions/nope'], ['DELETE', '/whip/nope']] as const) {
+      const res = await inject({ method, url, payload: method === 'PATCH' ? {} : undefined });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json().error).toMatch(/no session with id 'nope'/);
+    }
+  });
+
+  it('creates a session from a real offer, validates parameter updates, and ends it', async () => {
+    const { id, sdp } = await createSession();
+    expect(sdp).toMatch(/^v=0/);
+    expect(sdp).toMatch(/a=candidate:.* 127\.0\.0\.1 /);
+    expect(sdp).toMatch(/VP8\/90000/);
+
+    const bad = await inject({ method: 'PATCH', url: `/api/sessions/${id}/params`, payload: { contextScale: 99 } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatch(/contextScale/);
+    const unknownControl = await inject({ method: 'PATCH', url: `/api/sessions/${id}/params`, payload: { control: 'nope' } });
+    expect(unknownControl.statusCode).toBe(400);
+    const noModel = await inject({ method: 'PATCH', url: `/api/sessions/${id}/params`, payload: { mode: 'generate' } });
+    expect(noModel.statusCode).toBe(400);
+    expect(noModel.json().error).toMatch(/no model loaded/);
+
+    const ok = await inject({ method: 'PATCH', url: `/api/sessions/${id}/params`, payload: { control: 'gray', prompt: 'a fox' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().params).toMatchObject({ control: 'gray', prompt: 'a fox', mode: 'preview' });
+
+    const stats = (await inject({ method: 'GET', url: `/api/sessions/${id}/stats` })).json();
+    expect(stats).toMatchObject({ id, kind: 'browser', width: 640, height: 360 });
+
+    expect((await inject({ method: 'DELETE', url: `/api/sessions/${id}` })).statusCode).toBe(204);
+    expect((await inject({ method: 'GET', url: `/api/sessions/${id}/stats` })).statusCode).toBe(404);
+    expect((await inject({ method: 'GET', url: '/api/health' })).json().ok).toBe(true);
+  });
+
+  it('keeps two sessions isolated', async () => {
+    const a = await createSession();
+    const b = await createSession();
+    await inject({ method: 'PATCH', url: `/api/sessions/${a.id}/params`, payload: { seed: 1 } });
+    await inject({ method: 'PATCH', url: `/api/sessions/${b.id}/params`, payload: { seed: 2 } });
+    await new Promise((r) => setTimeout(r, 20));
+    await inject({ method: 'DELETE', url: `/api/sessions/${a.id}` });
+    expect((await inject({ method: 'GET', url: `/api/sessions/${b.id}` })).json().stats.state).not.toBe('closed');
+    const pending = await inject({ method: 'PATCH', url: `/api/sessions/${b.id}/params`, payload: {} });
+    expect(pending.json().params.seed).toBe(2);
+    await inject({ method: 'DELETE', url: `/api/sessions/${b.id}` });
+  });
+
+  it('speaks WHIP: 415 without application/sdp, 400 for a broken offer, 201 + Location for a good one, DELETE ends it', async () => {
+    expect((await inject({ method: 'POST', url: '/whip', payload: { sdp: 'x' } })).statusCode).toBe(415);
+    const broken = await inject({ method: 'POST', url: '/whip', headers: { 'content-type': 'application/sdp' }, payload: 'garbage' });
+    expect(broken.statusCode).toBe(400);
+    const { pc, sdp } = await makeOffer('sendonly');
+    peers.push(pc);
+    const res = await inject({ method: 'POST', url: '/whip', headers: { 'content-type': 'application/sdp' }, payload: sdp });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.headers['content-type']).toMatch(/application\/sdp/);
+    const location = String(res.headers.location);
+    expect(location).toMatch(/^\/whip\/[0-9a-f-]{36}$/);
+    expect(res.body).toMatch(/a=recvonly/);
+
+    const id = location.split('/').pop()!;
+    const whep = await makeOffer('recvonly');
+    peers.push(whep.pc);
+    const play = await inject({ method: 'POST', url: `/whep/${id}`, headers: { 'content-type': 'application/sdp' }, payload: whep.sdp });
+    expect(play.statusCode, play.body).toBe(201);
+    expect(play.body).toMatch(/a=sendonly/);
+    expect(String(play.headers.location)).toMatch(new RegExp(`^/whep/${id}/`));
+    expect((await inject({ method: 'DELETE', url: String(play.headers.location) })).statusCode).toBe(200);
+
+    expect((await inject({ method: 'DELETE', url: location })).statusCode).toBe(200);
+    expect((await inject({ method: 'DELETE', url: location })).statusCode).toBe(404);
+  });
+
+  it('takes parameters over the WebSocket and answers invalid messages with an error', async () => {
+    const { id } = await createSession();
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/sessions/${id}/ws`);
+    const messages: { type: string; [k: string]: unknown }[] = [];
+    ws.on('message', (d) => messages.push(JSON.parse(d.toString())));
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    const next = async (type: string) => {
+      for (let i = 0; i < 200; i++) {
+        const idx = messages.findIndex((m) => m.type === type);
+        if (idx >= 0) return messages.splice(idx, 1)[0];
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no '${type}' message`);
+    };
+    ws.send(JSON.stringify({ type: 'params', id: 1, params: { control: 'edges' } }));
+    expect(await next('ack')).toMatchObject({ id: 1, params: { control: 'edges' } });
+    ws.send('not json');
+    expect((await next('error')).message).toMatch(/not valid JSON/);
+    ws.send(JSON.stringify({ type: 'params', id: 2, params: { seed: 'x' } }));
+    expect(await next('error')).toMatchObject({ id: 2, message: expect.stringMatching(/seed/) });
+    expect((await next('stats')).stats).toMatchObject({ id });
+    ws.close();
+    await inject({ method: 'DELETE', url: `/api/sessions/${id}` });
+  });
+
+  it('refuses a WebSocket for an unknown session', async () => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/sessions/nope/ws`);
+    const err = await new Promise<Error>((r) => ws.once('error', r));
+    expect(err.message).toMatch(/404/);
+  });
+
+  it('says how to build the client when it is missing', async () => {
+    const res = await inject({ method: 'GET', url: '/' });
+    expect(res.body).toMatch(/build:client/);
+  });
+});
