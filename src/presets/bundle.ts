@@ -68,7 +68,7 @@ export async function loadDemoBundle(opts: LoadOptions): Promise<ModelBundle> {
   }
 }
 
-interface BundleParts {
+export interface BundleParts {
   preset: string;
   description: string;
   randomWeights: boolean;
@@ -80,7 +80,7 @@ interface BundleParts {
   device: Device;
 }
 
-function makeBundle(parts: BundleParts): ModelBundle {
+export function makeBundle(parts: BundleParts): ModelBundle {
   // Shared by every session: text-encoder outputs and DiT text contexts per cleaned prompt.
   const textCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20 });
   const contextCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20 });
