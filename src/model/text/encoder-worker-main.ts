@@ -20,7 +20,7 @@ async function main(init: EncoderWorkerInit): Promise<void> {
   try {
     const cfg = parseUmt5Config(init.config, `text encoder config for ${init.weightsPath}`);
     tokenizer = Umt5Tokenizer.fromFile(init.tokenizerPath, { textLen: cfg.text_len });
-    encoder = await Umt5Encoder.open(init.weightsPath, cfg, init.session ?? {});
+    encoder = await Umt5Encoder.open(init.weightsPath, cfg, { ...init.session, cacheDir: init.cacheDir });
   } catch (e) {
     send({ type: 'init-error', message: (e as Error).message });
     return;

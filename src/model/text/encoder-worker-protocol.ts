@@ -9,6 +9,8 @@ export interface EncoderWorkerInit {
   /** Raw UMT5 config (parsed in the worker with parseUmt5Config). */
   readonly config: unknown;
   readonly session?: Pick<SessionOptions, 'device' | 'threads'>;
+  /** Where a model too large for memory (umt5-xxl) is converted to (default: `converted/` beside the weights). */
+  readonly cacheDir?: string;
 }
 
 export type ToWorker = { type: 'encode'; id: number; prompts: string[] } | { type: 'close' };

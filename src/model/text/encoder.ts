@@ -3,6 +3,7 @@
  * matrix for the sequence length, and returns our own tensors. One session serves every batch
  * size, length and prompt.
  */
+import { dirname, join } from 'node:path';
 import { paramSource, safetensorsWeights, type WeightReader } from '../onnx/params.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
 import type { F32Tensor, Tensor } from '../tensor.ts';
@@ -10,6 +11,7 @@ import { openCheckpoint } from '../weights/checkpoint.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
 import type { Umt5Config } from './config.ts';
 import { buildUmt5EncoderGraph } from './graph.ts';
+import { checkUmt5Checkpoint, INLINE_WEIGHT_LIMIT, prepareOnDiskUmt5, umt5Float32Bytes } from './on-disk-model.ts';
 import { relativeBucketMatrix } from './relative-position.ts';
 
 export interface Umt5EncoderOptions extends SessionOptions {
@@ -42,16 +44,29 @@ export class Umt5Encoder {
     return new Umt5Encoder(cfg, await ModelSession.fromGraph(graph, opts));
   }
 
-  /** Opens a checkpoint (safetensors, or a torch `.pth` in f32/bf16/f16) with the T5Encoder state-dict keys. */
-  static async open(path: string, cfg: Umt5Config, opts: Umt5EncoderOptions = {}): Promise<Umt5Encoder> {
-    // F32 safetensors tensors are referenced by file offset (no copy); other formats are widened.
+  /**
+   * Opens a checkpoint (safetensors, or a torch `.pth` in f32/bf16/f16) with the T5Encoder
+   * state-dict keys. Models whose float32 weights exceed `inlineWeightLimit` (umt5-xxl) are
+   * converted once into `cacheDir` (default: `converted/` beside the checkpoint) and opened from
+   * disk; smaller ones are built in memory.
+   */
+  static async open(path: string, cfg: Umt5Config, opts: Umt5EncoderOptions & { cacheDir?: string; inlineWeightLimit?: number } = {}): Promise<Umt5Encoder> {
     const ckpt = openCheckpoint(path);
-    const file = ckpt.format === 'safetensors' ? new SafetensorsFile(path) : undefined;
     try {
-      return await Umt5Encoder.load(cfg, file ? safetensorsWeights(file) : ckpt, opts);
+      checkUmt5Checkpoint(ckpt, cfg);
+      if (umt5Float32Bytes(cfg) > (opts.inlineWeightLimit ?? INLINE_WEIGHT_LIMIT)) {
+        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), { debug: opts.debug });
+        return new Umt5Encoder(cfg, await ModelSession.fromFile(modelPath, opts));
+      }
+      // F32 safetensors tensors are referenced by file offset (no copy); other formats are widened.
+      const file = ckpt.format === 'safetensors' ? new SafetensorsFile(path) : undefined;
+      try {
+        return await Umt5Encoder.load(cfg, file ? safetensorsWeights(file) : ckpt, opts);
+      } finally {
+        file?.close();
+      }
     } finally {
-      file?.close();
-      ckpt.close(); // the session holds its own copy of the weights
+      ckpt.close(); // the session holds its own copy of the weights (or maps the converted file)
     }
   }
 
