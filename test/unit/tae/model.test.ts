@@ -9,6 +9,8 @@ import { randomTaeWeights } from '../../../src/model/tae/random-weights.ts';
 import { TaeDecoderState, TaeEncoderState } from '../../../src/model/tae/state.ts';
 import { f32, type F32Tensor } from '../../../src/model/tensor.ts';
 import type { WeightReader } from '../../../src/model/onnx/params.ts';
+import { TaeStreamVae } from '../../../src/model/tae/stream-vae.ts';
+import { allocRgbFrames } from '../../../src/frames.ts';
 
 const cfg = parseTaeConfig({ ...TAEW2_1, latent_channels: 4, encoder_width: 8, decoder_widths: [16, 8, 8, 8] });
 const H = 16;
@@ -130,5 +132,25 @@ describe('TaeModel (narrow random weights, real layout)', () => {
     } finally {
       await other.release();
     }
+  });
+
+  it('as the generator VAE: uint8 chunks of 13 then 12 frames in, 13 then 12 frames out; reset trims again', async () => {
+    const vae = new TaeStreamVae(tae);
+    const chunk = (n: number) => {
+      const f = allocRgbFrames(W, H, n);
+      for (let i = 0; i < f.data.length; i++) f.data[i] = (i * 37) % 256;
+      return f;
+    };
+    const z0 = await vae.encodeVideo(chunk(13));
+    expect(vae.caches.video.fresh).toBe(false);
+    const z1 = await vae.encodeVideo(chunk(12));
+    expect([z0.shape[1], z1.shape[1]]).toEqual([4, 3]);
+    const out0 = await vae.decodeVideo(z0);
+    const out1 = await vae.decodeVideo(z1);
+    expect([out0.count, out1.count, out0.width, out0.height]).toEqual([13, 12, W, H]);
+    expect(vae.caches.inactive.fresh && vae.caches.reactive.fresh).toBe(true);
+    vae.reset();
+    expect(vae.caches.video.fresh && vae.caches.decoder.fresh).toBe(true);
+    expect((await vae.decodeVideo(z1)).count).toBe(9);
   });
 });
