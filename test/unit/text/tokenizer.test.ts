@@ -101,6 +101,15 @@ describe('Umt5Tokenizer on a hand-built unigram tokenizer.json', () => {
     }
   });
 
+  it('reads the older T5 layout too (WhitespaceSplit + Metaspace with add_prefix_space)', () => {
+    const legacy = tokenizerJson() as Record<string, unknown>;
+    legacy.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '▁', add_prefix_space: true }] };
+    legacy.normalizer = { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' };
+    const old = Umt5Tokenizer.fromJson(legacy, {}, { textLen: TEXT_LEN });
+    for (const p of ['a cat', 'cats!', 'xyz', '日本', 'cat\u2019s']) expect(Array.from(old.encode(p).ids)).toEqual(Array.from(tok.encode(p).ids));
+    expect(Array.from(old.encode('cats!').ids.subarray(0, 4))).toEqual([ID['▁cat'], ID['s'], ID['!'], ID['</s>']]);
+  });
+
   it('rejects a tokenizer.json that is not a unigram model, naming the field', () => {
     expect(() => Umt5Tokenizer.fromJson(tokenizerJson({ type: 'BPE', vocab: {}, merges: [] }))).toThrow(/model\.type is "BPE"/);
   });
