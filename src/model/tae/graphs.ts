@@ -11,7 +11,7 @@
  */
 import type { Graph, Value } from '../onnx/graph.ts';
 import type { ParamSource } from '../onnx/nn.ts';
-import { clip, concat, conv, gather, relu, reshape, slice, tanh, transpose } from '../onnx/ops.ts';
+import { clip, concat, conv, gather, relu, reshape, slice, sliceFrom, tanh, transpose } from '../onnx/ops.ts';
 import { WAN_VAE_LATENT_MEAN, WAN_VAE_LATENT_STD, type TaeConfig, type TaeVariant } from './config.ts';
 import { taeLayout, type TaeModule } from './layout.ts';
 
@@ -39,13 +39,6 @@ function upsampleNearest(x: Value, scale: number): Value {
 function elementwise(op: 'Add' | 'Sub' | 'Mul' | 'Div', a: Value, b: Value | number): Value {
   const bv = typeof b === 'number' ? a.graph.constant(b, a.dtype) : b;
   return a.graph.node(op, [a, bv], {}, { outShapes: [a.shape] })[0]!;
-}
-
-/** x[start:] along `axis`, with `start` an int64 [1] graph input. */
-function sliceFromInput(x: Value, start: Value, axis: number): Value {
-  const gr = x.graph;
-  const shape = x.shape?.map((d, i) => (i === axis ? null : d));
-  return gr.node('Slice', [x, start, gr.constant([TO_END], 'int64'), gr.constant([axis], 'int64')], {}, { outShapes: [shape] })[0]!;
 }
 
 const conv3 = (x: Value, p: ParamSource, prefix: string, stride: number, bias: boolean) =>
@@ -146,7 +139,7 @@ export function buildDecoderGraph(g: Graph, cfg: TaeConfig, p: ParamSource, opts
   const raw = applyModules(g, layout.decoder, 'decoder', z, p, (k) => `mem_out.${k}`);
   if (opts.debugRaw) g.output(raw, 'raw');
   // decode_video / stream_decode: clamp to [0, 1] first, then drop the leading frames.
-  const trimmed = sliceFromInput(clip(raw, 0, 1), skip, 0);
+  const trimmed = sliceFrom(clip(raw, 0, 1), skip, TO_END, 0);
   // TAEWrapper.decode_to_pixel: x·2 − 1, clamped to [−1, 1].
   const pixels = clip(elementwise('Sub', elementwise('Mul', trimmed, 2), 1), -1, 1);
   g.output(transpose(pixels, [1, 0, 2, 3]), 'frames');
