@@ -51,6 +51,7 @@ export class TextEncoderWorker {
   #nextId = 1;
   #failure: Error | undefined;
   #closed = false;
+  #exited = false;
 
   private constructor(worker: Worker, device: string) {
     this.#worker = worker;
@@ -58,6 +59,7 @@ export class TextEncoderWorker {
     worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
     worker.on('error', (e) => this.#fail(new Error(`text encoder worker failed: ${e.message}`)));
     worker.on('exit', (code) => {
+      this.#exited = true;
       if (!this.#closed) this.#fail(new Error(`text encoder worker exited (code ${code})`));
     });
   }
@@ -118,6 +120,10 @@ export class TextEncoderWorker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#exited) {
+      this.#rejectAll(new Error('text encoder: closed'));
+      return;
+    }
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#post({ type: 'close' });
     const timer = setTimeout(() => void this.#worker.terminate(), 5000);

@@ -78,6 +78,20 @@ describe('TextEncoderWorker', () => {
     await expect(TextEncoderWorker.start({ tokenizerPath: dir, weightsPath: join(dir, 'encoder.safetensors'), config: { dim: 0 } })).rejects.toThrow(/text encoder config/);
   });
 
+  it('reports an encode failure for that request and keeps serving the next', async () => {
+    // A vocabulary smaller than the tokenizer's: "cats!" has ids the embedding table lacks, "" has only </s>.
+    const small = { ...RAW_CONFIG, vocab_size: 5 };
+    const weights = join(dir, 'small.safetensors');
+    writeTinyUmt5(weights, parseUmt5Config(small));
+    const w = await TextEncoderWorker.start({ tokenizerPath: dir, weightsPath: weights, config: small, session: { threads: 1 } });
+    try {
+      await expect(w.encode('cats!')).rejects.toThrow(/ids\[0, 0\] = 6 is outside the vocabulary \[0, 5\)/);
+      await expect(w.encode('')).resolves.toMatchObject({ length: 1 });
+    } finally {
+      await w.close();
+    }
+  });
+
   it('rejects encodes after close()', async () => {
     const w = await TextEncoderWorker.start({ tokenizerPath: dir, weightsPath: join(dir, 'encoder.safetensors'), config: RAW_CONFIG, session: { threads: 1 } });
     await w.close();
