@@ -91,7 +91,8 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function randomTensor(shape: number[], seed: number, stream: number): F32Tensor {
+/** Standard normal values from (seed, stream): synthetic text embeddings and VACE context. */
+function normalTensor(shape: number[], seed: number, stream: number): F32Tensor {
   const t = f32(shape);
   new Xoshiro128(seed, stream).fillNormal(t.data);
   return t;
@@ -136,8 +137,8 @@ async function loadVariant(bc: StreamBenchConfig, weightsPath: string, vace: boo
   const model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH, latentW }, { cache: true, vace, ...(opts.threads ? { threads: opts.threads } : {}) });
   const loadMs = performance.now() - t0;
   const stream = new CausalStream(model, { sinkFrames: bc.sinkFrames, windowFrames: bc.windowFrames, steps: bc.steps });
-  const contextEmb = await model.embedText(randomTensor([cfg.text_len, cfg.text_dim], opts.seed, 1));
-  const vaceContext = vace ? randomTensor([cfg.vace_in_dim ?? 96, chunkFrames, latentH, latentW], opts.seed, 2) : undefined;
+  const contextEmb = await model.embedText(normalTensor([cfg.text_len, cfg.text_dim], opts.seed, 1));
+  const vaceContext = vace ? normalTensor([cfg.vace_in_dim ?? 96, chunkFrames, latentH, latentW], opts.seed, 2) : undefined;
   return { vace, model, stream, contextEmb, vaceContext, noise: new SeededNoise(opts.seed), loadMs, chunks: [] };
 }
 
