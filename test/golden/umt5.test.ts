@@ -5,7 +5,7 @@ import { bucketsByOffset } from '../../src/model/text/relative-position.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { i64, type F32Tensor, type Tensor } from '../../src/model/tensor.ts';
-import { Fixture, expectClose, type Tolerance } from '../support/fixtures.ts';
+import { Fixture, compareTensors, expectClose, type Tolerance } from '../support/fixtures.ts';
 
 const fx = new Fixture('umt5');
 const cfg = parseUmt5Config(fx.manifest.config, `${fx.dir}/manifest.json config`);
@@ -78,6 +78,22 @@ describe('umt5', () => {
       }
       if (fx.tensorNames(new RegExp(`^${out}\\.context$`)).length) check(`${out}.context`, () => res.context);
       if (fx.tensorNames(new RegExp(`^${out}\\.prompt_embeds$`)).length) check(`${out}.prompt_embeds`, () => res.promptEmbeds);
+
+      if (fx.tensorNames(new RegExp(`^${out}\\.prompt_embeds$`)).length) {
+        it(`${out}.prompt_embeds, each row encoded at its real length and zero-padded`, async () => {
+          const key = `${out}.prompt_embeds`;
+          const ref = fx.io.getF32(key);
+          const [B, L] = ids.shape as [number, number];
+          const dim = ref.shape[2]!;
+          const tol = tolerance(key);
+          for (let b = 0; b < B; b++) {
+            const row = (t: Tensor<'int64'>) => i64([1, L], t.data.slice(b * L, (b + 1) * L));
+            const got = await encoder.encodePromptEmbeds(row(ids), row(mask));
+            const m = compareTensors(got.data, ref.data.subarray(b * L * dim, (b + 1) * L * dim), [1, L, dim], tol);
+            expect(m.failing, `${key} row ${b}: max |got-ref| ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}]`).toBe(0);
+          }
+        });
+      }
 
       it('real-token outputs do not depend on the padding that follows', async () => {
         const [B, L] = ids.shape as [number, number];

@@ -38,14 +38,14 @@ async function main(init: EncoderWorkerInit): Promise<void> {
     queue = queue.then(async () => {
       try {
         const batch = tokenizer.encodeBatch(msg.prompts);
-        const out = await encoder.encode(batch.ids, batch.mask);
-        const [, L, dim] = out.promptEmbeds.shape as [number, number, number];
+        const embeds = await encoder.encodePromptEmbeds(batch.ids, batch.mask);
+        const [, L, dim] = embeds.shape as [number, number, number];
         const results: EncodedPromptMessage[] = batch.prompts.map((p, b) => ({
           text: p.text,
           length: p.length,
           truncatedTokens: p.truncatedTokens,
           shape: [L, dim],
-          data: out.promptEmbeds.data.slice(b * L * dim, (b + 1) * L * dim),
+          data: embeds.data.slice(b * L * dim, (b + 1) * L * dim),
         }));
         send({ type: 'encoded', id: msg.id, results }, results.map((r) => r.data.buffer as ArrayBuffer));
       } catch (e) {

@@ -95,6 +95,35 @@ export class Umt5Encoder {
     return { context: out.context as F32Tensor, promptEmbeds: out.prompt_embeds as F32Tensor, debug };
   }
 
+  /**
+   * Prompt embeddings [B, L, dim] computed at the batch's longest real length instead of L, then
+   * zero-padded back to L. Exact in law: keys past a row's length are masked out and the
+   * relative-position bias depends only on offsets, so real-token outputs do not depend on the
+   * padding that follows (spec §2.3); padded rows are zero in the result anyway. For a typical
+   * 20-token prompt this is ~25× less work than encoding all 512 positions.
+   */
+  async encodePromptEmbeds(ids: Tensor<'int64'>, mask: Tensor<'int64'>): Promise<F32Tensor> {
+    validateTokens(ids, mask, this.cfg.vocab_size);
+    const [B, L] = ids.shape as [number, number];
+    let longest = 1;
+    for (let b = 0; b < B; b++) {
+      let n = 0;
+      while (n < L && mask.data[b * L + n] === 1n) n++;
+      longest = Math.max(longest, n);
+    }
+    if (longest === L) return (await this.encode(ids, mask)).promptEmbeds;
+    const cut = (t: Tensor<'int64'>): Tensor<'int64'> => {
+      const data = new BigInt64Array(B * longest);
+      for (let b = 0; b < B; b++) data.set(t.data.subarray(b * L, b * L + longest), b * longest);
+      return { dtype: 'int64', shape: [B, longest], data };
+    };
+    const short = (await this.encode(cut(ids), cut(mask))).promptEmbeds;
+    const dim = this.cfg.dim;
+    const out = new Float32Array(B * L * dim);
+    for (let b = 0; b < B; b++) out.set(short.data.subarray(b * longest * dim, (b + 1) * longest * dim), b * L * dim);
+    return { dtype: 'float32', shape: [B, L, dim], data: out };
+  }
+
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;

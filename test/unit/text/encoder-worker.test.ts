@@ -40,7 +40,11 @@ describe('TextEncoderWorker', () => {
         expect(g.text).toBe(batch.prompts[b]!.text);
         expect(g.length).toBe(batch.prompts[b]!.length);
         expect(g.embedding.shape).toEqual([cfg.text_len, cfg.dim]);
-        expect(Array.from(g.embedding.data)).toEqual(Array.from(ref.promptEmbeds.data.subarray(b * rowSize, (b + 1) * rowSize)));
+        // The worker encodes at the batch's real length (then zero-pads); only rounding may differ.
+        const want = ref.promptEmbeds.data.subarray(b * rowSize, (b + 1) * rowSize);
+        let worst = 0;
+        g.embedding.data.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]!))));
+        expect(worst).toBeLessThan(1e-5);
         // Rows after the real tokens are zero; real rows are not.
         expect(g.embedding.data.subarray(g.length * cfg.dim).every((v) => v === 0)).toBe(true);
         expect(g.embedding.data.subarray(0, cfg.dim).some((v) => v !== 0)).toBe(true);
