@@ -1,0 +1,124 @@
+/**
+ * `vace-live serve` (the default command): loads a model preset, registers it as the live
+ * server's generator and starts the server (src/cli/serve.ts startServer). The server module is
+ * imported lazily so `models` and `render` never load the HTTP/WebRTC stack.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultModelsDir } from '../models/index.ts';
+import { GeneratorRegistry } from '../stream/generators.ts';
+import { onceLogger, parseDevice, resolveDevice } from './device.ts';
+import { CliError, logTo, processIO, type CliIO } from './io.ts';
+import { loadPresetBundle } from './preset-bundle.ts';
+
+export const SERVE_USAGE = `usage: vace-live [serve] [options]
+
+Starts the live server (browser client, WebRTC/WHIP/WHEP, REST + WebSocket parameters) with a
+model preset loaded. The demo preset needs no download: its random weights are generated on
+first start (a few seconds) and its output is abstract texture.
+
+options:
+  --host ADDR          listen address (default 127.0.0.1)
+  --port N             listen port (default 8080)
+  --max-sessions N     concurrent sessions (default: the server's)
+  --preset NAME        model preset (default demo)
+  --device D           auto | cpu | webgpu | cuda (default auto: cuda if installed, else cpu)
+  --threads N          ONNX Runtime intra-op threads (default: all cores)
+  --models-dir DIR     where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)
+  -h, --help           this text`;
+
+interface ServerModule {
+  startServer(opts: Record<string, unknown>): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+async function importServer(): Promise<ServerModule> {
+  const path = './serve.ts';
+  let mod: Partial<ServerModule>;
+  try {
+    mod = (await import(path)) as Partial<ServerModule>;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('serve.ts')) {
+      throw new CliError('the live server is not available in this checkout (src/cli/serve.ts is missing); `vace-live render` and `vace-live models` work without it');
+    }
+    throw new CliError(`the live server failed to load: ${err.message.split('\n')[0]}`);
+  }
+  if (typeof mod.startServer !== 'function') throw new CliError('src/cli/serve.ts does not export startServer()');
+  return mod as ServerModule;
+}
+
+function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer in [${min}, ${max}], got "${v}"`);
+  return n;
+}
+
+export interface ServeHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the server and returns once it listens; `stop()` closes it and releases the models. */
+export async function runServeCommand(argv: string[], io: CliIO = processIO, opts: { handleSignals?: boolean } = {}): Promise<ServeHandle | undefined> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'max-sessions': { type: 'string' },
+        preset: { type: 'string', default: 'demo' },
+        device: { type: 'string' },
+        threads: { type: 'string' },
+        'models-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new CliError(`${(e as Error).message} (see vace-live serve --help)`);
+  }
+  if (values.help) {
+    io.stdout.write(SERVE_USAGE + '\n');
+    return undefined;
+  }
+  const port = int('port', values.port, 0, 65535);
+  const maxSessions = int('max-sessions', values['max-sessions'], 1, 1024);
+  const threads = int('threads', values.threads, 1, 256);
+  let choice;
+  try {
+    choice = parseDevice(values.device);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  process.env.VACE_MODELS_DIR = modelsDir; // depth/scribble controls find their weights here
+  const log = onceLogger(logTo(io));
+  const server = await importServer();
+  const { device } = await resolveDevice(choice, log);
+  const bundle = await loadPresetBundle({ preset: values.preset!, modelsDir, device, threads, log });
+  const registry = new GeneratorRegistry();
+  registry.register({ id: bundle.preset, title: bundle.preset, description: bundle.description }, () => bundle.createGenerator(), { makeDefault: true });
+  let running;
+  try {
+    running = await server.startServer({ host: values.host, port, maxSessions, generators: registry, logger: true });
+  } catch (e) {
+    await bundle.release();
+    throw new CliError(`the server could not start: ${(e as Error).message.split('\n')[0]}`);
+  }
+  log(`vace-live is live at ${running.url} (preset ${bundle.preset}${bundle.randomWeights ? ': random weights, abstract output' : ''})`);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await running.close();
+      await bundle.release();
+    })());
+  if (opts.handleSignals) {
+    const onSignal = () => void stop().then(() => process.exit(0));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  return { url: running.url, stop };
+}
