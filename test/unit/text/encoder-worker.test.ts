@@ -65,11 +65,13 @@ describe('TextEncoderWorker', () => {
       ticks++;
     }, 5);
     const t0 = performance.now();
-    // Several batches back to back, so the encode time dwarfs timer granularity.
-    for (let i = 0; i < 4; i++) await worker.encodeMany(new Array(8).fill(0).map((_, j) => `a cat ${i} ${j}`));
+    // Full-length prompts (the worker encodes at the real length), batch after batch until the
+    // encode time dwarfs timer granularity.
+    const long = new Array(cfg.text_len).fill('a').join(' ');
+    for (let i = 0; i < 40 && performance.now() - t0 < 400; i++) await worker.encodeMany(new Array(8).fill(0).map((_, j) => `${long} ${i} ${j}`));
     const elapsed = performance.now() - t0;
     clearInterval(timer);
-    expect(elapsed).toBeGreaterThan(50);
+    expect(elapsed).toBeGreaterThan(300);
     // Blocked, there would be ~0 ticks and one gap as long as an encode; allow a loaded 2-core machine slack.
     expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
     expect(maxGap).toBeLessThan(elapsed / 2);
