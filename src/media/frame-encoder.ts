@@ -33,6 +33,7 @@ export class FrameEncoder {
   #closed = false;
   #keyframeWanted = false;
   #lastRestart = 0;
+  #outputSinceRestart = 0;
 
   constructor(opts: FrameEncoderOptions) {
     this.#opts = opts;
@@ -65,8 +66,13 @@ export class FrameEncoder {
     return true;
   }
 
-  /** Next frame starts a fresh encode (a keyframe). Rate-limited so a PLI storm cannot thrash. */
+  /**
+   * Next frame starts a fresh encode (a keyframe). Ignored while a fresh encoder has not yet
+   * produced its first (key)frame, and rate-limited, so a receiver's PLI storm at start-up
+   * cannot keep the encoder restarting.
+   */
   requestKeyframe(): void {
+    if (!this.#child || this.#outputSinceRestart === 0) return;
     if (performance.now() - this.#lastRestart > 300) this.#keyframeWanted = true;
   }
 
@@ -75,6 +81,7 @@ export class FrameEncoder {
     this.#lastRestart = performance.now();
     this.#child?.kill();
     this.#pending = 0;
+    this.#outputSinceRestart = 0;
     this.#size = { width, height };
     const child = spawnFfmpeg([
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', '30', '-i', 'pipe:0',
@@ -91,6 +98,7 @@ export class FrameEncoder {
       for (const f of reader.push(chunk)) {
         this.#pending = Math.max(0, this.#pending - 1);
         this.#encoded++;
+        this.#outputSinceRestart++;
         this.#opts.onFrame({ data: f.data, keyframe: isVp8Keyframe(f.data) });
       }
     });

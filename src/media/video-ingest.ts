@@ -17,15 +17,18 @@ export interface VideoIngestOptions {
   readonly rembBitrate?: number;
 }
 
-export function codecOfTrack(track: MediaStreamTrack): VideoCodec {
-  const mime = track.codec?.mimeType.toLowerCase() ?? '';
+/** The codec of an incoming packet, from its payload type in the negotiated codec list. */
+export function codecOfPayload(transceiver: RTCRtpTransceiver, payloadType: number): VideoCodec {
+  const codec = transceiver.codecs.find((c) => c.payloadType === payloadType);
+  const mime = codec?.mimeType.toLowerCase() ?? '';
   if (mime === 'video/vp8') return 'vp8';
   if (mime === 'video/h264') return 'h264';
-  throw new Error(`unsupported incoming video codec '${track.codec?.mimeType ?? 'unknown'}' (VP8 or H.264 expected)`);
+  throw new Error(`unsupported incoming video codec '${codec?.mimeType ?? `payload type ${payloadType}`}' (VP8 or H.264 expected)`);
 }
 
 export class VideoIngest {
-  readonly #decoder: FrameDecoder;
+  #decoder?: FrameDecoder;
+  #codec?: VideoCodec;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: () => void;
   #closed = false;
@@ -33,29 +36,39 @@ export class VideoIngest {
   #lastPli = 0;
 
   constructor(transceiver: RTCRtpTransceiver, track: MediaStreamTrack, opts: VideoIngestOptions) {
-    const codec = codecOfTrack(track);
-    this.#decoder = new FrameDecoder({ codec, width: opts.width, height: opts.height, onFrame: opts.onFrame, onError: opts.onError });
     const jitter = new JitterBufferBase(90000, { latency: 100, bufferSize: 2048 });
-    const depacketizer = new DepacketizeBase(codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', {
-      isFinalPacketInSequence: (h) => h.marker,
-      waitForKeyframe: true,
-    });
+    let depacketizer: DepacketizeBase | undefined;
     const requestKeyframe = () => {
       const now = performance.now();
       if (this.#closed || now - this.#lastPli < 500 || track.ssrc === undefined) return;
       this.#lastPli = now;
       void transceiver.receiver.sendRtcpPLI(track.ssrc);
     };
-    depacketizer.onNeedKeyFrame.subscribe(requestKeyframe);
     const { unSubscribe } = track.onReceiveRtp.subscribe((rtp) => {
       if (this.#closed) return;
+      if (!depacketizer) {
+        // The codec is known for sure only from the first packet's payload type.
+        try {
+          this.#codec = codecOfPayload(transceiver, rtp.header.payloadType);
+        } catch (err) {
+          this.#closed = true;
+          opts.onError?.((err as Error).message);
+          return;
+        }
+        this.#decoder = new FrameDecoder({ codec: this.#codec, width: opts.width, height: opts.height, onFrame: opts.onFrame, onError: opts.onError });
+        depacketizer = new DepacketizeBase(this.#codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', {
+          isFinalPacketInSequence: (h) => h.marker,
+          waitForKeyframe: true,
+        });
+        depacketizer.onNeedKeyFrame.subscribe(requestKeyframe);
+      }
       for (const j of jitter.processInput({ rtp })) {
         if (j.isPacketLost) requestKeyframe();
         if (!j.rtp) continue;
         for (const d of depacketizer.processInput({ rtp: j.rtp, time: performance.now() })) {
           if (d.frame) {
             this.#framesIn++;
-            this.#decoder.write(d.frame.data);
+            this.#decoder?.write(d.frame.data);
           }
         }
       }
@@ -76,6 +89,11 @@ export class VideoIngest {
     remb();
   }
 
+  /** Codec of the incoming stream, once the first packet arrived. */
+  get codec(): VideoCodec | undefined {
+    return this.#codec;
+  }
+
   /** Compressed frames received so far. */
   get framesReceived(): number {
     return this.#framesIn;
@@ -86,6 +104,6 @@ export class VideoIngest {
     this.#closed = true;
     this.#timers.forEach(clearInterval);
     this.#unsubscribe();
-    await this.#decoder.close();
+    await this.#decoder?.close();
   }
 }

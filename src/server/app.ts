@@ -137,6 +137,14 @@ export function buildApp(opts: AppOptions): App {
     return reply.code(204).send();
   });
 
+  // navigator.sendBeacon from a closing page (beacons can only POST).
+  fastify.post<{ Params: { id: string } }>('/api/sessions/:id/end', async (req, reply) => {
+    const s = sessions.get(req.params.id);
+    if (!s) return noSession(reply, req.params.id);
+    await s.close('the page was closed');
+    return reply.code(204).send();
+  });
+
   // WHIP ingest (OBS 30+): the body is the SDP offer, the answer comes back with a Location.
   fastify.post('/whip', async (req, reply) => {
     if (!req.headers['content-type']?.startsWith('application/sdp')) return fail(reply, 415, 'WHIP expects the SDP offer with Content-Type: application/sdp');

@@ -88,6 +88,10 @@ export class LiveSession {
     this.#pc = createPeer();
     this.#watchPeer(this.#pc, () => void this.close('the camera peer disconnected'));
     this.#pc.onDataChannel.subscribe((dc) => this.#attachChannel(dc));
+    // werift announces remote tracks while applying the offer, before answer() could subscribe per transceiver.
+    this.#pc.ontrack = (e) => {
+      if (e.track.kind === 'video') this.#startIngest(e.transceiver, e.track);
+    };
   }
 
   get closed(): boolean {
@@ -106,7 +110,6 @@ export class LiveSession {
   async answer(offerSdp: string): Promise<string> {
     return answerOffer(this.#pc, offerSdp, (video) => {
       video.setDirection(this.kind === 'browser' ? 'sendrecv' : 'recvonly');
-      video.onTrack.subscribe((track) => this.#startIngest(video, track));
       if (this.kind === 'browser') this.#addViewerTransceiver(video);
     });
   }

@@ -1,0 +1,264 @@
+/**
+ * The whole live path in a real browser: fake camera (a known test pattern) → Chromium WebRTC →
+ * our server (werift, ffmpeg, the session pipeline, a control) → back to Chromium.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lumaBt601 } from '../../controls/gray.ts';
+import { startServer, type RunningServer } from '../../src/cli/serve.ts';
+import { PATTERN_BARS, PATTERN_CODE_BITS, patternLayout, patternY4m } from '../../src/media/test-pattern.ts';
+import { launchChromium } from './browser.ts';
+
+// Page-side callbacks run in Chromium; the project's Node typings have no DOM (adding it would
+// change every other file's globals), so the browser names used there are loosely typed here.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+declare const navigator: any;
+declare const RTCPeerConnection: any;
+type RTCPeerConnection = any;
+type HTMLVideoElement = any;
+type CanvasRenderingContext2D = any;
+
+const W = 640;
+const H = 360;
+const FPS = 30;
+const LOOP_FRAMES = 90;
+const OUT_DIR = resolve('test-results/e2e');
+
+let dir: string;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+
+interface Msg {
+  type: string;
+  [k: string]: unknown;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vace-e2e-'));
+  const camera = join(dir, 'camera.y4m');
+  writeFileSync(camera, patternY4m(W, H, LOOP_FRAMES, FPS));
+  await build({ configFile: resolve('client/vite.config.ts'), logLevel: 'warn' });
+  server = await startServer({ host: '127.0.0.1', port: 0 });
+  browser = await launchChromium(camera);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const remoteFrames = (p: Page) => p.evaluate(() => (document.getElementById('remote') as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames);
+const messages = (p: Page) => p.evaluate(() => (window as unknown as { vace: { messages: Msg[] } }).vace.messages);
+
+/** Mean RGB of a 9×9 patch at the centre of each colour bar, for the camera and the returned video. */
+async function barColours(p: Page): Promise<{ local: number[][]; remote: number[][] }> {
+  const { barWidth, codeTop } = patternLayout(W, H);
+  return p.evaluate(
+    ({ W, H, bars, barWidth, y }) => {
+      const sample = (id: string) => {
+        const c = document.createElement('canvas');
+        c.width = W;
+        c.height = H;
+        const g = c.getContext('2d', { willReadFrequently: true })!;
+        g.drawImage(document.getElementById(id) as HTMLVideoElement, 0, 0, W, H);
+        return Array.from({ length: bars }, (_, b) => {
+          const d = g.getImageData(Math.round((b + 0.5) * barWidth) - 4, y - 4, 9, 9).data;
+          const m = [0, 0, 0];
+          for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) m[k] += d[i + k] / 81;
+          return m.map(Math.round);
+        });
+      };
+      return { local: sample('local'), remote: sample('remote') };
+    },
+    { W, H, bars: PATTERN_BARS.length, barWidth, y: Math.floor(codeTop / 2) },
+  );
+}
+
+/** Sends params over the data channel and waits for the ack and the 'applied' message. */
+async function changeOverDataChannel(p: Page, params: object): Promise<{ ack: Msg; applied: Msg }> {
+  const before = (await messages(p)).length;
+  await p.evaluate((params) => (window as unknown as { vace: { send(p: object): Promise<void> } }).vace.send(params), params);
+  return waitFor('ack and applied messages', async () => {
+    const ms = (await messages(p)).slice(before);
+    const ack = ms.find((m) => m.type === 'ack');
+    const err = ms.find((m) => m.type === 'error');
+    if (err) throw new Error(`server refused ${JSON.stringify(params)}: ${String(err.message)}`);
+    const applied = ms.find((m) => m.type === 'applied' && Object.entries(params).every(([k, v]) => JSON.stringify((m.params as Record<string, unknown>)[k]) === JSON.stringify(v)));
+    return ack && applied ? { ack, applied } : undefined;
+  });
+}
+
+describe('live server in real Chromium', () => {
+  it('publishes the camera and gets frames back', async () => {
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url + '/');
+    await page.click('#start');
+    await waitFor('returned frames', async () => (await remoteFrames(page)) > 20, 20_000);
+    const id = await page.evaluate(() => (window as unknown as { vace: { sessionId: string } }).vace.sessionId);
+    const stats = server.app.sessions.get(id)!.stats();
+    expect(stats.framesDecoded).toBeGreaterThan(20);
+    expect(stats.framesEncoded).toBeGreaterThan(20);
+    expect(await page.evaluate(() => (document.getElementById('remote') as HTMLVideoElement).videoWidth)).toBe(W);
+  });
+
+  it('returns the grayscale of the camera pattern in gray preview', async () => {
+    await changeOverDataChannel(page, { control: 'gray' });
+    await new Promise((r) => setTimeout(r, 700)); // let frames made before the switch drain
+    const { local, remote } = await barColours(page);
+    // The bars must differ (a black or frozen frame would pass a lazy check).
+    expect(Math.max(...local.map((c) => c[0] + c[1] + c[2])) - Math.min(...local.map((c) => c[0] + c[1] + c[2]))).toBeGreaterThan(300);
+    local.forEach((c, b) => {
+      const y = lumaBt601(c[0], c[1], c[2]);
+      const r = remote[b];
+      expect(Math.max(...r) - Math.min(...r), `bar ${b} is not gray: ${r}`).toBeLessThanOrEqual(10);
+      for (const v of r) expect(Math.abs(v - y), `bar ${b}: camera ${c} → luma ${y}, returned ${r}`).toBeLessThanOrEqual(16);
+    });
+  });
+
+  it('applies a parameter change from the data channel within two chunks', async () => {
+    const { ack, applied } = await changeOverDataChannel(page, { control: 'passthrough' });
+    expect(Number(applied.chunk) - Number(ack.acceptedAtChunk)).toBeLessThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 700));
+    const { local, remote } = await barColours(page);
+    // Colour is back: the saturated bars are no longer gray and match the camera.
+    local.forEach((c, b) => c.forEach((v, k) => expect(Math.abs(remote[b][k] - v), `bar ${b}`).toBeLessThanOrEqual(24)));
+    expect(Math.max(...remote.map((r) => Math.max(...r) - Math.min(...r)))).toBeGreaterThan(100);
+  });
+
+  it(`measures preview latency and FPS at ${W}×${H} and saves a screenshot`, async () => {
+    await changeOverDataChannel(page, { control: 'gray' });
+    const { codeTop, blockWidth } = patternLayout(W, H);
+    const result = await page.evaluate(
+      ({ W, H, bits, codeY, blockWidth, loop, ms }) =>
+        new Promise<{ latencies: number[]; remoteFrames: number; seconds: number }>((done) => {
+          const read = (g: CanvasRenderingContext2D) => {
+            const d = g.getImageData(0, codeY, W, 1).data;
+            let v = 0;
+            for (let b = 0; b < bits; b++) {
+              const o = Math.floor(b * blockWidth + blockWidth / 2) * 4;
+              v = (v << 1) | ((d[o] + d[o + 1] + d[o + 2]) / 3 > 128 ? 1 : 0);
+            }
+            return v;
+          };
+          const ctx = () => {
+            const c = document.createElement('canvas');
+            c.width = W;
+            c.height = H;
+            return c.getContext('2d', { willReadFrequently: true })!;
+          };
+          const local = document.getElementById('local') as HTMLVideoElement;
+          const remote = document.getElementById('remote') as HTMLVideoElement;
+          const seenLocal = new Map<number, number>();
+          const latencies: number[] = [];
+          let frames = 0;
+          let stop = false;
+          const gl = ctx();
+          const gr = ctx();
+          const onLocal = (now: number) => {
+            if (stop) return;
+            gl.drawImage(local, 0, 0, W, H);
+            seenLocal.set(read(gl), now);
+            local.requestVideoFrameCallback(onLocal);
+          };
+          const onRemote = (now: number) => {
+            if (stop) return;
+            frames++;
+            gr.drawImage(remote, 0, 0, W, H);
+            const code = read(gr);
+            const t = seenLocal.get(code);
+            if (code < loop && t !== undefined && now - t >= 0 && now - t < 2500) latencies.push(now - t);
+            remote.requestVideoFrameCallback(onRemote);
+          };
+          local.requestVideoFrameCallback(onLocal);
+          remote.requestVideoFrameCallback(onRemote);
+          const start = performance.now();
+          setTimeout(() => {
+            stop = true;
+            done({ latencies, remoteFrames: frames, seconds: (performance.now() - start) / 1000 });
+          }, ms);
+        }),
+      { W, H, bits: PATTERN_CODE_BITS, codeY: Math.floor((codeTop + H) / 2), blockWidth, loop: LOOP_FRAMES, ms: 6000 },
+    );
+    const sorted = [...result.latencies].sort((a, b) => a - b);
+    const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    const fps = result.remoteFrames / result.seconds;
+    const id = await page.evaluate(() => (window as unknown as { vace: { sessionId: string } }).vace.sessionId);
+    const s = server.app.sessions.get(id)!.stats();
+    console.log(
+      `[e2e] gray preview ${W}×${H}: camera→returned-frame latency p50 ${pct(0.5).toFixed(0)} ms, p90 ${pct(0.9).toFixed(0)} ms ` +
+        `(${sorted.length} matched frames); output ${fps.toFixed(1)} FPS in the browser; server in ${s.inputFps} FPS, out ${s.outputFps} FPS, ` +
+        `server-side latency ${s.latencyMs} ms, dropped ${s.droppedFrames}`,
+    );
+    expect(sorted.length).toBeGreaterThan(30);
+    expect(fps).toBeGreaterThan(10);
+    expect(pct(0.5)).toBeLessThan(1000);
+
+    await new Promise((r) => setTimeout(r, 600)); // one stats refresh for the overlay
+    mkdirSync(OUT_DIR, { recursive: true });
+    const shot = join(OUT_DIR, 'client-running-session.png');
+    await page.screenshot({ path: shot });
+    console.log(`[e2e] screenshot of the client with a running session: ${shot}`);
+    expect(await page.textContent('#stats')).toMatch(/input FPS\s+\d/);
+  });
+
+  it('ends the session when the page is closed', async () => {
+    const id = await page.evaluate(() => (window as unknown as { vace: { sessionId: string } }).vace.sessionId);
+    expect(server.app.sessions.get(id)).toBeDefined();
+    await page.close({ runBeforeUnload: true });
+    await waitFor('the session to end', () => server.app.sessions.get(id) === undefined, 15_000);
+  });
+
+  it('publishes over WHIP in one page and plays over WHEP in another', async () => {
+    const publisher = await browser.newPage();
+    await publisher.goto(server.url + '/output.html');
+    const location = await publisher.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((r) => {
+        if (pc.iceGatheringState === 'complete') r();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+        setTimeout(r, 3000);
+      });
+      const res = await fetch('/whip?control=gray', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      if (res.status !== 201) throw new Error(`WHIP answered ${res.status}: ${await res.text()}`);
+      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+      (window as unknown as { whipPc: RTCPeerConnection }).whipPc = pc;
+      return res.headers.get('location')!;
+    });
+    expect(location).toMatch(/^\/whip\//);
+    const id = location.split('/').pop()!;
+    await waitFor('WHIP frames at the server', () => (server.app.sessions.get(id)?.stats().framesDecoded ?? 0) > 10, 15_000);
+
+    const player = await browser.newPage();
+    await player.goto(`${server.url}/output.html?session=${id}`);
+    await waitFor('WHEP playback', () => player.evaluate(() => (document.getElementById('out') as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames > 15), 20_000);
+    expect(server.app.sessions.get(id)!.stats().viewers).toBe(1);
+
+    const status = await publisher.evaluate(async (loc) => (await fetch(loc, { method: 'DELETE' })).status, location);
+    expect(status).toBe(200);
+    expect(server.app.sessions.get(id)).toBeUndefined();
+    await player.close();
+    await publisher.close();
+  });
+});
