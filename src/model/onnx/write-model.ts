@@ -4,12 +4,18 @@
  * 2 GiB limit, and it keeps the model file small enough to inspect).
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Graph } from './graph.ts';
 
 export interface WriteModelOptions {
   /** Initializers of at least this many bytes are stored externally (default 1 KiB; Infinity = all inline). */
   externalThreshold?: number;
+  /**
+   * External initializers whose file lies in the model's folder are referenced where they are
+   * (file name + offset) instead of being copied: a model over a multi-GB safetensors file
+   * costs no copy. Default false.
+   */
+  referenceInPlace?: boolean;
 }
 
 const ALIGN = 64;
@@ -19,6 +25,8 @@ export function writeModel(graph: Graph, outPath: string, opts: WriteModelOption
   const dataPath = `${outPath}.data`;
   const location = basename(dataPath);
   const placed = new Map<string, number>();
+  const inPlace = new Map<string, { location: string; offset: number }>();
+  const outDir = resolve(dirname(outPath));
   let dataBytes = 0;
   let fd: number | undefined;
   const copyBuf = Buffer.alloc(1 << 20);
@@ -26,6 +34,10 @@ export function writeModel(graph: Graph, outPath: string, opts: WriteModelOption
     for (const init of graph.initializers()) {
       const len = init.data.kind === 'inline' ? init.data.bytes.byteLength : init.data.length;
       if (len < threshold) continue;
+      if (opts.referenceInPlace && init.data.kind === 'external' && resolve(dirname(init.data.path)) === outDir) {
+        inPlace.set(init.name, { location: basename(init.data.path), offset: init.data.offset });
+        continue;
+      }
       fd ??= openSync(dataPath, 'w');
       const offset = Math.ceil(dataBytes / ALIGN) * ALIGN;
       if (init.data.kind === 'inline') {
@@ -52,6 +64,8 @@ export function writeModel(graph: Graph, outPath: string, opts: WriteModelOption
   }
   const bytes = graph.toBytes({
     externalLocation: (init) => {
+      const here = inPlace.get(init.name);
+      if (here) return here;
       const offset = placed.get(init.name);
       return offset === undefined ? undefined : { location, offset };
     },

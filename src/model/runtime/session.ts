@@ -3,9 +3,15 @@
  * Provider choice is explicit: ORT does not fall back by itself when a listed provider fails,
  * so a failing GPU provider is logged once and the session is retried on CPU.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../onnx/graph.ts';
+import { writeModel } from '../onnx/write-model.ts';
+
+/** Models with more weight bytes than this are loaded from a file with external data. */
+const INLINE_LIMIT = 1 << 30;
+let modelCounter = 0;
 import type { DType, Tensor } from '../tensor.ts';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
@@ -16,6 +22,8 @@ export interface SessionOptions {
   threads?: number;
   /** Called once when a requested provider failed and the CPU retry is used. */
   onFallback?: (device: Device, error: Error) => void;
+  /** Weight bytes above which fromGraph loads from a file with external data (default 1 GiB). */
+  inlineLimitBytes?: number;
 }
 
 export class ModelSession {
@@ -62,9 +70,24 @@ export class ModelSession {
     return new ModelSession(await ort.InferenceSession.create(path, { ...base, executionProviders: ['cpu'] }), 'cpu');
   }
 
-  /** Builds a session from a graph, reading external weights into the model bytes. */
+  /**
+   * Builds a session from a graph. Small models are serialised with their weights inline; past
+   * INLINE_LIMIT (protobuf cannot exceed 2 GiB) the model is written beside the weight file its
+   * external initializers point into, referencing them in place, and loaded by path.
+   */
   static async fromGraph(graph: Graph, opts: SessionOptions = {}): Promise<ModelSession> {
-    return ModelSession.fromBytes(graph.toBytes({ inlineExternal: readExternal }), opts);
+    if (graph.weightBytes < (opts.inlineLimitBytes ?? INLINE_LIMIT)) return ModelSession.fromBytes(graph.toBytes({ inlineExternal: readExternal }), opts);
+    const files = new Set(graph.initializers().flatMap((i) => (i.data.kind === 'external' ? [i.data.path] : [])));
+    if (files.size !== 1) throw new Error(`graph "${graph.name}" has ${graph.weightBytes} bytes of weights spread over ${files.size} files; large models need one weight file`);
+    const [weightFile] = [...files];
+    const modelPath = join(dirname(weightFile!), `.${graph.name}.${process.pid}.${++modelCounter}.onnx`);
+    writeModel(graph, modelPath, { referenceInPlace: true });
+    try {
+      return await ModelSession.fromFile(modelPath, opts);
+    } finally {
+      rmSync(modelPath, { force: true });
+      rmSync(`${modelPath}.data`, { force: true });
+    }
   }
 
   async run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {

@@ -70,3 +70,27 @@ describe('vace-live graph (dumped tiny model)', () => {
     expect(() => runGraphCommand(['--preset', 'tiny', '--latent', '3x7', '--out', join(dir, 'y.onnx')])).toThrow(/--latent must look like/);
   });
 });
+
+describe('large-model loading', () => {
+  it('past the inline limit, a graph over a safetensors file is loaded by path with its weights referenced in place', async () => {
+    const { writeSafetensors } = await import('../../../src/model/weights/safetensors-writer.ts');
+    const { SafetensorsFile } = await import('../../../src/model/weights/safetensors.ts');
+    const { safetensorsWeights } = await import('../../../src/model/onnx/params.ts');
+    const { buildTextEmbeddingGraph } = await import('../../../src/model/wan/graphs.ts');
+    const { readdirSync } = await import('node:fs');
+    const { config: cfg } = wanPreset('tiny');
+    const sub = mkdtempSync(join(dir, 'large-'));
+    const file = join(sub, 'weights.safetensors');
+    writeSafetensors(file, [...wanParams(cfg)].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape, data: randomTensor(3, name, shape).data })));
+    const reader = safetensorsWeights(new SafetensorsFile(file));
+    const build = () => buildTextEmbeddingGraph(cfg, (g: Graph) => paramSource(g, reader));
+    const ctx = { context: randomTensor(4, 'ctx', [cfg.text_len, cfg.text_dim]) };
+    const byPath = await ModelSession.fromGraph(build(), { inlineLimitBytes: 0 });
+    const inline = await ModelSession.fromGraph(build());
+    expect(Array.from((await byPath.run(ctx)).context_emb!.data as Float32Array)).toEqual(Array.from((await inline.run(ctx)).context_emb!.data as Float32Array));
+    // The temporary model file is gone and no copy of the weights was made.
+    expect(readdirSync(sub)).toEqual(['weights.safetensors']);
+    await byPath.release();
+    await inline.release();
+  });
+});
