@@ -8,12 +8,14 @@
  *   npx tsx bench/tae.ts [--reps 3] [--sizes 256x256,368x640] [--threads N]
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { allocRgbFrames } from '../src/frames.ts';
 import { parseTaeConfig, TAEW2_1, type TaeConfig } from '../src/model/tae/config.ts';
 import { rgbFramesToTensor, tensorToRgbFrames } from '../src/model/tae/frames.ts';
 import { TaeModel } from '../src/model/tae/model.ts';
 import { randomTaeWeights } from '../src/model/tae/random-weights.ts';
+import { taeLayout, type TaeModule } from '../src/model/tae/layout.ts';
 import { TaeDecoderState, TaeEncoderState } from '../src/model/tae/state.ts';
 import { f32, type F32Tensor } from '../src/model/tensor.ts';
 
@@ -32,6 +34,25 @@ function loadConfig(): { cfg: TaeConfig; source: string } {
   return { cfg: TAEW2_1, source: 'taew2_1 preset' };
 }
 
+/** Multiply-add FLOPs (2 per MAC) of the convolutions of one call, walking the module list. */
+function convFlops(mods: readonly TaeModule[], frames: number, height: number, width: number): number {
+  let [t, h, w, flops] = [frames, height, width, 0];
+  for (const m of mods) {
+    if (m.kind === 'conv') {
+      if (m.stride === 2) [h, w] = [h / 2, w / 2];
+      flops += 2 * t * h * w * m.cout * m.cin * 9;
+    } else if (m.kind === 'mem') flops += 2 * t * h * w * m.channels * m.channels * 9 * 4; // conv0 (2C→C) + conv2 + conv4
+    else if (m.kind === 'tpool') {
+      t /= m.stride;
+      flops += 2 * t * h * w * m.channels * m.channels * m.stride;
+    } else if (m.kind === 'tgrow') {
+      flops += 2 * t * h * w * m.channels * m.channels * m.stride;
+      t *= m.stride;
+    } else if (m.kind === 'upsample') [h, w] = [h * m.scale, w * m.scale];
+  }
+  return flops;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -46,6 +67,9 @@ function randomPixels(frames: number, h: number, w: number): F32Tensor {
 
 interface Row {
   size: string;
+  /** GFLOP of the steady-state encode (12 frames) and decode (3 latents). */
+  gflopEncode12: number;
+  gflopDecode3: number;
   encodeFirst13: number;
   encode12: number;
   decodeFirst4: number;
@@ -84,7 +108,10 @@ async function benchSize(tae: TaeModel, h: number, w: number, reps: number): Pro
     toTensor.push(await timeIt(() => rgbFramesToTensor(rgb, scratch)));
     toRgb.push(await timeIt(() => tensorToRgbFrames(pixels!, rgb)));
   }
-  return { size: `${w}×${h}`, encodeFirst13, encode12: median(encTimes), decodeFirst4, decode3: median(decTimes), toTensor12: median(toTensor), toRgb12: median(toRgb) };
+  const layout = taeLayout(tae.cfg);
+  const gflopEncode12 = convFlops(layout.encoder, tae.paddedFrames(12), h, w) / 1e9;
+  const gflopDecode3 = convFlops(layout.decoder, latents!.shape[1]!, h / tae.cfg.spatial_downscale, w / tae.cfg.spatial_downscale) / 1e9;
+  return { size: `${w}×${h}`, gflopEncode12, gflopDecode3, encodeFirst13, encode12: median(encTimes), decodeFirst4, decode3: median(decTimes), toTensor12: median(toTensor), toRgb12: median(toRgb) };
 }
 
 async function main(): Promise<void> {
@@ -110,6 +137,10 @@ async function main(): Promise<void> {
     console.log(`| ${r.size} | ${f(r.encodeFirst13)} | ${f(r.encode12)} | ${f(r.decodeFirst4)} | ${f(r.decode3)} | ${f(r.toTensor12)} | ${f(r.toRgb12)} | ${f(2 * r.encode12 + r.decode3)} |`);
   }
   console.log('(ms; steady-state columns are medians; one ORT run per encode and per decode call)');
+  for (const r of rows) {
+    console.log(`${r.size}: encode 12 = ${r.gflopEncode12.toFixed(0)} GFLOP (${((r.gflopEncode12 * 1e3) / r.encode12).toFixed(0)} GFLOP/s), decode 3 = ${r.gflopDecode3.toFixed(0)} GFLOP (${((r.gflopDecode3 * 1e3) / r.decode3).toFixed(0)} GFLOP/s)`);
+  }
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
   console.log(JSON.stringify({ bench: 'tae', config: source, reps, threads: threads ?? 'ort-default', loadMs: Math.round(loadMs), rows }));
 }
 
