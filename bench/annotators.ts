@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/annotators.ts [--width 640] [--height 368] [--frames 12] [--runs 1]
  *                               [--chunks 2] [--only depth|scribble] [--threads 2]
+ *                               [--depth-input 518]   (depth pre-processing target; 518 upstream)
  *
  * The generator is a stand-in: an ORT MatMul chain on the main thread, run for as long as the
  * annotator takes alone (balanced stages: the case where overlap matters most). Overlap is the
@@ -48,6 +49,8 @@ const count = arg('frames', 12);
 const runs = arg('runs', 1);
 const chunks = arg('chunks', 2);
 const threads = arg('threads', 2);
+const depthInputAt = process.argv.indexOf('--depth-input');
+const depthInput = depthInputAt >= 0 ? arg('depth-input', 518) : undefined;
 const fixtureRoot = resolve(process.env.VACE_FIXTURES ?? join(import.meta.dirname, '../../shared/fixtures'));
 
 function manifest(name: string): Record<string, unknown> {
@@ -207,13 +210,14 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     if (only !== 'scribble') {
-      const cfg = realDepthConfig();
+      const real = realDepthConfig();
+      const cfg = depthInput === undefined ? real : { ...real, inputSize: depthInput };
       const shapes = depthWeightShapes(cfg);
       const path = join(dir, 'depth.safetensors');
       writeRandomSafetensors(path, shapes);
       const [nh, nw] = depthNetSize(height, width, cfg.inputSize);
       rows.push(
-        await bench('depth', `${nh}×${nw}`, () => new DepthControl({ weightsPath: path, config: cfg, threads }), {
+        await bench(depthInput === undefined ? 'depth' : `depth@${depthInput}`, `${nh}×${nw}`, () => new DepthControl({ weightsPath: path, config: cfg, threads }), {
           id: 'depth',
           options: { weightsPath: path, config: cfg, threads: 1 },
         }),

@@ -29,6 +29,11 @@ export interface DepthControlOptions extends SessionOptions {
   readonly weights?: WeightReader;
   /** Model sizes; default Video-Depth-Anything-Small. */
   readonly config?: DepthConfig;
+  /**
+   * Pre-processing target side (upstream 518). Smaller multiples of 14 trade detail for speed:
+   * the ViT's cost grows with the square of the token count.
+   */
+  readonly inputSize?: number;
   /** Frames per call with a fresh cache (scope: 4). */
   readonly framesPerCall?: number;
   /** Hold the normalisation range across calls (default true). */
@@ -52,7 +57,11 @@ export class DepthControl implements Control {
 
   constructor(opts: DepthControlOptions = {}) {
     this.#opts = opts;
-    this.#cfg = opts.config ?? VDA_SMALL;
+    const base = opts.config ?? VDA_SMALL;
+    if (opts.inputSize !== undefined && !(Number.isInteger(opts.inputSize) && opts.inputSize >= 14 && opts.inputSize % 14 === 0)) {
+      throw new Error(`depth control: inputSize must be a positive multiple of 14, got ${opts.inputSize}`);
+    }
+    this.#cfg = opts.inputSize === undefined ? base : { ...base, inputSize: opts.inputSize };
     this.#framesPerCall = opts.framesPerCall ?? 4;
     if (!Number.isInteger(this.#framesPerCall) || this.#framesPerCall < 1) throw new Error(`depth control: framesPerCall must be a positive integer, got ${opts.framesPerCall}`);
     this.#stabiliser = opts.stabilise === false ? undefined : new DepthRangeStabiliser({ smoothing: opts.smoothing });

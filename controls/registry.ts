@@ -83,6 +83,7 @@ const ENTRIES: readonly ControlEntry<z.ZodType>[] = [
     options: z
       .object({
         framesPerCall: z.number().int().min(1).max(32).optional(),
+        inputSize: z.number().int().min(140).max(518).multipleOf(14).optional(),
         stabilise: z.boolean().optional(),
         smoothing: z.number().min(0).lt(1).optional(),
       })

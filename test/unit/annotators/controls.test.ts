@@ -90,6 +90,7 @@ describe('annotator controls', () => {
   it('rejects bad depth options with the field', () => {
     expect(() => createControl('depth', { smoothing: 1 })).toThrow(/control 'depth'.*smoothing/);
     expect(() => createControl('depth', { framesPerCall: 0 })).toThrow(/control 'depth'.*framesPerCall/);
+    expect(() => createControl('depth', { inputSize: 300 })).toThrow(/control 'depth'.*inputSize/);
   });
 
   it('depth: gray frames of the input size; upstream mode spans 0…255 in every 4-frame call', async () => {
@@ -101,6 +102,15 @@ describe('annotator controls', () => {
     expect(frameRange(out.frames, 0, 4)).toEqual([0, 255]);
     expect(frameRange(out.frames, 4, 6)).toEqual([0, 255]);
     await c.dispose();
+  });
+
+  it('depth: a smaller inputSize runs the net at a smaller multiple of 14 and still fills the frame', async () => {
+    const c = new DepthControl({ weights: randomWeightReader(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, inputSize: 14, stabilise: false });
+    const out = await c.process(frames(30, 20, 2));
+    expect([out.frames.width, out.frames.height, out.frames.count]).toEqual([30, 20, 2]);
+    expect(frameRange(out.frames, 0, 2)).toEqual([0, 255]);
+    await c.dispose();
+    expect(() => new DepthControl({ weights: randomWeightReader(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, inputSize: 20 })).toThrow(/multiple of 14/);
   });
 
   it('depth: the held range carries over chunks and reset() forgets it', async () => {
