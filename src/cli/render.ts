@@ -9,9 +9,11 @@ import { decodePaintedMask } from '../../controls/masks/painted.ts';
 import { createControl } from '../../controls/registry.ts';
 import type { Control } from '../../controls/types.ts';
 import { defaultModelsDir } from '../models/index.ts';
-import type { GenerationParams } from '../pipeline/generator-types.ts';
+import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
+import type { ModelBundle } from '../presets/bundle.ts';
 import { decodeReferenceImage, type RgbImage } from '../pipeline/reference-images.ts';
-import { controlSpecFor, parseOutpaint, parseRenderControl, RENDER_CONTROLS, type ControlSpec } from '../render/control-spec.ts';
+import { controlSpecFor, parseOutpaint, parseRenderControl, RENDER_CONTROLS, type ControlFlags, type ControlSpec } from '../render/control-spec.ts';
+import { fitMaskPng } from '../render/mask-fit.ts';
 import { renderVideo, type RenderSummary } from '../render/pipeline.ts';
 import { formatFrameRate, probeVideo, type VideoInfo } from '../render/probe.ts';
 import { RenderProgressBar } from '../render/progress.ts';
@@ -57,6 +59,8 @@ export interface RenderOptions {
   out: string;
   prompt: string;
   control?: ControlSpec;
+  /** The flags the control spec was built from (rebuilt once the mask is fitted to the model size). */
+  controlFlags: ControlFlags;
   references: string[];
   firstFrame?: string;
   maskPng?: Uint8Array;
@@ -122,12 +126,14 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
   const firstFrame = v['first-frame'] !== undefined ? requireFile('--first-frame', v['first-frame']) : undefined;
   const maskPng = v.mask !== undefined ? new Uint8Array(readFileSync(requireFile('--mask', v.mask))) : undefined;
   let control: ControlSpec | undefined;
+  let controlFlags: ControlFlags;
   try {
-    control = controlSpecFor({
+    controlFlags = {
       control: v.control !== undefined ? parseRenderControl(v.control) : undefined,
       maskPng,
       outpaint: v.outpaint !== undefined ? parseOutpaint(v.outpaint) : undefined,
-    });
+    };
+    control = controlSpecFor(controlFlags);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -148,6 +154,7 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
     out,
     prompt: v.prompt!,
     control,
+    controlFlags,
     references: refs,
     firstFrame,
     maskPng,
@@ -178,7 +185,10 @@ function buildControl(spec: ControlSpec | undefined): Control | undefined {
 
 function describeMode(o: RenderOptions): string {
   const parts: string[] = [];
-  if (o.control) parts.push(`control ${o.control.id === 'compose' ? JSON.stringify(o.control.options, (k, val) => (k === 'png' ? '<png>' : val)) : o.control.id}`);
+  const f = o.controlFlags;
+  if (f.control) parts.push(`control ${f.control}`);
+  if (f.maskPng) parts.push('painted mask (white = regenerate)');
+  if (f.outpaint) parts.push(`outpaint ${f.outpaint.directions.join('+')} by ${f.outpaint.ratio}`);
   if (o.references.length) parts.push(`${o.references.length} reference image(s)`);
   if (o.firstFrame) parts.push('first-frame anchor');
   parts.push(o.params.noiseScale !== undefined ? `V2V noise scale ${o.params.noiseScale}` : 'no V2V (VACE conditioning only)');
@@ -211,15 +221,23 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
   }
   // The depth/scribble annotators find their weights through the models folder.
   process.env.VACE_MODELS_DIR = o.modelsDir;
-  const control = buildControl(o.control);
+  // Built now so a bad control (e.g. depth without its weights) fails before the model loads.
+  let control = buildControl(o.control);
 
   const { device } = await resolveDevice(o.device, log);
-  const bundle = await loadPresetBundle({ preset: o.preset, modelsDir: o.modelsDir, device, threads: o.threads, log });
-  const generator = bundle.createGenerator();
+  let bundle: ModelBundle | undefined;
+  let generator: ChunkGenerator | undefined;
   const bar = new RenderProgressBar(io.stderr);
-  log(`rendering ${o.input} (${info.width}×${info.height} @ ${formatFrameRate(info.frameRate)} fps, ${info.frameCount ?? '?'} frames) → ${o.out}: ${describeMode(o)}`);
   let summary: RenderSummary;
   try {
+    bundle = await loadPresetBundle({ preset: o.preset, modelsDir: o.modelsDir, device, threads: o.threads, log });
+    if (o.controlFlags.maskPng) {
+      await control?.dispose?.();
+      control = undefined;
+      control = buildControl(controlSpecFor({ ...o.controlFlags, maskPng: await fitMaskPng(o.controlFlags.maskPng, bundle.width, bundle.height) }));
+    }
+    generator = bundle.createGenerator();
+    log(`rendering ${o.input} (${info.width}×${info.height} @ ${formatFrameRate(info.frameRate)} fps, ${info.frameCount ?? '?'} frames) → ${o.out}: ${describeMode(o)}`);
     summary = await renderVideo({
       input: o.input,
       out: o.out,
@@ -236,12 +254,13 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
     bar.finish();
   } catch (e) {
     bar.finish();
+    if (e instanceof CliError) throw e;
     throw new CliError(`render failed: ${(e as Error).message.split('\n')[0]}`);
   } finally {
-    await generator.dispose();
+    await generator?.dispose();
     await control?.dispose?.();
-    await bundle.release();
+    await bundle?.release();
   }
-  io.stdout.write(formatRenderSummary(summary) + "\n");
+  io.stdout.write(formatRenderSummary(summary) + '\n');
   return summary;
 }

@@ -11,6 +11,9 @@ import { formatFrameRate, parseFrameRate } from '../../../src/render/probe.ts';
 import { formatRenderProgress, RenderProgressBar } from '../../../src/render/progress.ts';
 import { median, quantile } from '../../../src/render/stats.ts';
 import { coverCropFilter } from '../../../src/render/video-reader.ts';
+import { fitMaskPng } from '../../../src/render/mask-fit.ts';
+import { decodePaintedMask } from '../../../controls/masks/painted.ts';
+import sharp from 'sharp';
 import { captureIO } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vace-render-args-'));
@@ -112,6 +115,23 @@ describe('render helpers', () => {
     expect(parseFrameRate('12')).toEqual({ num: 12, den: 1 });
     expect(parseFrameRate('0/0')).toBeNull();
     expect(formatFrameRate({ num: 30000, den: 1001 })).toBe('29.970');
+  });
+
+  it('a painted mask gets the video\'s cover + centre-crop fit, not a stretch', async () => {
+    // 320×240 mask, white on the leftmost 40 columns: the cover crop to 256×256 cuts ~43 source columns per side.
+    const raw = Buffer.alloc(320 * 240);
+    for (let y = 0; y < 240; y++) raw.fill(255, y * 320, y * 320 + 40);
+    const png = new Uint8Array(await sharp(raw, { raw: { width: 320, height: 240, channels: 1 } }).png().toBuffer());
+    const fitted = await decodePaintedMask(await fitMaskPng(png, 256, 256), 256, 256);
+    const stretched = await decodePaintedMask(png, 256, 256);
+    const leftMean = (m: Float32Array) => {
+      let s = 0;
+      for (let y = 0; y < 256; y++) for (let x = 0; x < 20; x++) s += m[y * 256 + x]!;
+      return s / (256 * 20);
+    };
+    expect(leftMean(stretched)).toBeGreaterThan(0.9);
+    expect(leftMean(fitted)).toBeLessThan(0.05);
+    await expect(fitMaskPng(new Uint8Array([1, 2, 3]), 8, 8)).rejects.toThrow('mask PNG could not be decoded');
   });
 
   it('the decoder scales to cover and crops the centre', () => {
