@@ -60,7 +60,7 @@ export interface ServeHandle {
 }
 
 /** Starts the server and returns once it listens; `stop()` closes it and releases the models. */
-export async function runServeCommand(argv: string[], io: CliIO = processIO, opts: { handleSignals?: boolean } = {}): Promise<ServeHandle | undefined> {
+export async function runServeCommand(argv: string[], io: CliIO = processIO, opts: { handleSignals?: boolean; httpLog?: boolean } = {}): Promise<ServeHandle | undefined> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -103,7 +103,7 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   registry.register({ id: bundle.preset, title: bundle.preset, description: bundle.description }, () => bundle.createGenerator(), { makeDefault: true });
   let running;
   try {
-    running = await server.startServer({ host: values.host, port, maxSessions, generators: registry, logger: true });
+    running = await server.startServer({ host: values.host, port, maxSessions, generators: registry, logger: opts.httpLog ?? true });
   } catch (e) {
     await bundle.release();
     throw new CliError(`the server could not start: ${(e as Error).message.split('\n')[0]}`);
