@@ -20,7 +20,7 @@ describe('vace-live serve', () => {
     expect(handle).toBeDefined();
     expect(io.err()).toMatch(/RANDOM weights/);
     expect(io.err()).toContain(`vace-live is live at ${handle!.url}`);
-    const health = await (await fetch(`${handle!.url}/api/health`)).json();
+    const health = (await (await fetch(`${handle!.url}/api/health`)).json()) as { ok: boolean };
     expect(health.ok).toBe(true);
     const models = (await (await fetch(`${handle!.url}/api/models`)).json()) as { defaultGenerator: string; modes: { id: string; available: boolean }[] };
     expect(models.defaultGenerator).toBe('demo');
