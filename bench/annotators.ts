@@ -12,6 +12,11 @@
  * annotator takes alone (balanced stages: the case where overlap matters most). Overlap is the
  * share of the shorter stage hidden behind the other: (gen + ann − pipelined) / min(gen, ann).
  * Prints a table, then one JSON line (`{"bench":"annotators",...}`).
+ *
+ * On the shared 2-vCPU development VM the overlap comes out low whatever carries the annotator:
+ * two FMA-bound ORT runs in two separate processes take ~2.6× as long each as one alone there,
+ * while two plain-JS loops overlap fully, so the vCPUs do not give two cores' worth of FMA
+ * throughput. Read the overlap column on a machine with spare cores.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
