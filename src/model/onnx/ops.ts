@@ -18,14 +18,17 @@ export function broadcastShapes(a: Shape | undefined, b: Shape | undefined, what
   const n = Math.max(a.length, b.length);
   const out: Dim[] = [];
   for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
+    // Missing leading dims broadcast as 1; an unknown (null) dim stays unknown.
+    const ia = a.length - n + i;
+    const ib = b.length - n + i;
+    const x = ia >= 0 ? a[ia]! : 1;
+    const y = ib >= 0 ? b[ib]! : 1;
     if (x === 1) out.push(y);
     else if (y === 1) out.push(x);
     else if (typeof x === 'number' && typeof y === 'number') {
       if (x !== y) throw new Error(`${what}: shapes [${a.join(', ')}] and [${b.join(', ')}] do not broadcast`);
       out.push(x);
-    } else out.push(typeof x === 'number' ? x : typeof y === 'number' ? y : x ?? y);
+    } else out.push(typeof x === 'number' ? x : typeof y === 'number' ? y : x === y ? x : null);
   }
   return out;
 }
