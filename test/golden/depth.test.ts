@@ -35,6 +35,11 @@ describe('depth', () => {
   });
   afterAll(async () => model?.release());
 
+  it('every recorded tensor is checked by this suite', () => {
+    const checked = [/^input\.(frames_u8|net_input)$/, /^dino\.pos_embed_interp$/, /^dino\.frame0\.layer\d+\.(patch|cls)$/, /^stream\.cache_after_frame0\.\d+$/, /^stream\.depth_(net|frame)$/, /^output\.video$/, /^batch\.depth_net$/];
+    expect(fx.tensorNames(/./).filter((k) => !checked.some((r) => r.test(k)))).toEqual([]);
+    expect(fx.tensorNames(/^dino\.frame0\.layer\d+\.patch$/).length).toBe(cfg.layers.length);
+  });
   it('net size follows the upstream rounding', () => {
     expect([netH, netW]).toEqual([raw.net_h, raw.net_w]);
   });

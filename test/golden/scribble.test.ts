@@ -24,6 +24,10 @@ describe('scribble', () => {
   });
   afterAll(async () => model?.release());
 
+  it('every recorded tensor is checked by this suite', () => {
+    const checked = /^(input\.(frames_u8|x)|output\.(model1|model2|contour|video|video_u8))$/;
+    expect(fx.tensorNames(/./).filter((k) => !checked.test(k))).toEqual([]);
+  });
   it('frame count and size match the manifest config', () => {
     expect([frames.count, frames.height, frames.width]).toEqual([config.frames, config.height, config.width]);
   });
