@@ -59,6 +59,8 @@ export interface RenderSummary {
   readonly chunkFrames: readonly number[];
   /** Control + generation time per chunk. */
   readonly msPerChunk: readonly number[];
+  /** The control's share of each chunk (0 without a control). */
+  readonly controlMsPerChunk: readonly number[];
   readonly medianMs: number;
   readonly p90Ms: number;
   readonly totalSeconds: number;
@@ -75,6 +77,7 @@ export async function renderVideo(job: RenderJob): Promise<RenderSummary> {
   const writer = new Mp4Writer({ path: job.out, width: outSize.width, height: outSize.height, frameRate: info.frameRate });
   const chunker = new FrameChunker(job.width, job.height, () => gen.framesForNextChunk());
   const msPerChunk: number[] = [];
+  const controlMsPerChunk: number[] = [];
   const chunkFrames: number[] = [];
   let framesIn = 0;
   let framesOut = 0;
@@ -88,6 +91,7 @@ export async function renderVideo(job: RenderJob): Promise<RenderSummary> {
   const runChunk = async (chunk: InputChunk) => {
     const c0 = performance.now();
     const control = job.control ? await job.control.process(chunk.frames) : undefined;
+    const c1 = performance.now();
     const frames: RgbFrames = await gen.generate({
       frames: chunk.frames,
       control: control ? { frames: control.frames, mask: control.mask } : undefined,
@@ -96,6 +100,7 @@ export async function renderVideo(job: RenderJob): Promise<RenderSummary> {
       firstFrame: msPerChunk.length === 0 ? job.firstFrame : undefined,
     });
     msPerChunk.push(performance.now() - c0);
+    controlMsPerChunk.push(c1 - c0);
     chunkFrames.push(chunk.frames.count);
     chunked += chunk.frames.count;
     paddingFrames += chunk.padding;
@@ -139,6 +144,7 @@ export async function renderVideo(job: RenderJob): Promise<RenderSummary> {
     chunks: msPerChunk.length,
     chunkFrames,
     msPerChunk,
+    controlMsPerChunk,
     medianMs: median(msPerChunk),
     p90Ms: quantile(msPerChunk, 0.9),
     totalSeconds: (performance.now() - t0) / 1000,
