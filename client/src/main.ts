@@ -131,6 +131,7 @@ async function sendParams(params: Record<string, unknown>): Promise<void> {
 function onServerMessage(m: ServerMessage): void {
   state.messages.push(m);
   if (state.messages.length > 200) state.messages.shift();
+  if (m.type === 'applied' || m.type === 'hello') syncControls(m.params as Record<string, unknown>);
   if (m.type === 'error') showError(String(m.message));
   else if (m.type === 'ack') showError(null);
   else if (m.type === 'stats') {
@@ -140,6 +141,23 @@ function onServerMessage(m: ServerMessage): void {
     showError(`The session ended: ${String(m.reason)}.`);
     void stop();
   }
+}
+
+/** Shows the parameters the server applied (they may come from another client or from REST). */
+function syncControls(p: Record<string, unknown> | undefined): void {
+  if (!p) return;
+  const set = (el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, v: unknown) => {
+    if (v !== undefined && v !== null && document.activeElement !== el) el.value = String(v);
+  };
+  set(ui.mode, p.mode);
+  set(ui.control, p.control);
+  set(ui.prompt, p.prompt);
+  set(ui.seed, p.seed);
+  set(ui.contextScale, p.contextScale);
+  set(ui.noiseScale, p.noiseScale ?? 0);
+  if (Array.isArray(p.steps)) set(ui.steps, p.steps.join(','));
+  const outpaint = p.outpaint as { direction?: string } | undefined;
+  set(ui.outpaint, outpaint?.direction);
 }
 
 let lastRemote = { frames: 0, t: performance.now() };
@@ -182,7 +200,8 @@ function renderStats(): void {
     `input FPS   ${f(s.inputFps)}`,
     `output FPS  ${state.outputFps.toFixed(1)}`,
     `chunk       ${f(s.chunkMs, ' ms')}`,
-    `latency     ${latency === null ? '–' : `~${Math.round(latency)} ms`}`,
+    // Network + server + jitter buffer + decode from WebRTC stats; camera capture and display are not included.
+    `latency     ${latency === null ? '–' : `~${Math.round(latency)} ms (est.)`}`,
     `dropped     ${f(s.droppedFrames)}`,
     `mode        ${String(s.mode ?? '–')} / ${String(s.control ?? '–')}`,
   ].join('\n');

@@ -14,7 +14,15 @@ export interface FfmpegChild {
   kill(): void;
 }
 
+let live = 0;
+
+/** ffmpeg children of this process still running (a session that ended must leave none behind). */
+export function liveFfmpegChildren(): number {
+  return live;
+}
+
 export function spawnFfmpeg(args: readonly string[]): FfmpegChild {
+  live++;
   const proc = spawn(FFMPEG_BIN, ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let tail = '';
   let alive = true;
@@ -25,14 +33,21 @@ export function spawnFfmpeg(args: readonly string[]): FfmpegChild {
   proc.stdin.on('error', () => {
     alive = false;
   });
+  let counted = true;
+  const uncount = () => {
+    if (counted) live--;
+    counted = false;
+  };
   const exited = new Promise<number | null>((resolve) => {
     proc.on('error', (err) => {
       alive = false;
+      uncount();
       tail += `\n${err.message}`;
       resolve(null);
     });
     proc.on('exit', (code) => {
       alive = false;
+      uncount();
       resolve(code);
     });
   });

@@ -7,6 +7,7 @@ import { ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback, type MediaStr
 import { DepacketizeBase, JitterBufferBase } from 'werift/nonstandard';
 import type { RgbFrames } from '../frames.ts';
 import { FrameDecoder, type VideoCodec } from './frame-decoder.ts';
+import { isH264Keyframe } from './h264.ts';
 
 export interface VideoIngestOptions {
   readonly width: number;
@@ -32,6 +33,7 @@ export class VideoIngest {
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #unsubscribe: () => void;
   #closed = false;
+  #sawKeyframe = false;
   #framesIn = 0;
   #lastPli = 0;
 
@@ -56,9 +58,10 @@ export class VideoIngest {
           return;
         }
         this.#decoder = new FrameDecoder({ codec: this.#codec, width: opts.width, height: opts.height, onFrame: opts.onFrame, onError: opts.onError });
+        // H.264 keyframes are recognised by us (see isH264Keyframe), VP8 ones by werift.
         depacketizer = new DepacketizeBase(this.#codec === 'vp8' ? 'VP8' : 'MPEG4/ISO/AVC', {
           isFinalPacketInSequence: (h) => h.marker,
-          waitForKeyframe: true,
+          waitForKeyframe: this.#codec === 'vp8',
         });
         depacketizer.onNeedKeyFrame.subscribe(requestKeyframe);
       }
@@ -66,10 +69,16 @@ export class VideoIngest {
         if (j.isPacketLost) requestKeyframe();
         if (!j.rtp) continue;
         for (const d of depacketizer.processInput({ rtp: j.rtp, time: performance.now() })) {
-          if (d.frame) {
-            this.#framesIn++;
-            this.#decoder?.write(d.frame.data);
+          if (!d.frame) continue;
+          if (this.#codec === 'h264' && !this.#sawKeyframe) {
+            if (!isH264Keyframe(d.frame.data)) {
+              requestKeyframe();
+              continue;
+            }
+            this.#sawKeyframe = true;
           }
+          this.#framesIn++;
+          this.#decoder?.write(d.frame.data);
         }
       }
     });

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import sharp, { type OutputInfo } from 'sharp';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { BadOfferError, checkOfferSdp } from '../media/peer.ts';
+import { decodeReferenceImage, type RgbImage } from '../pipeline/reference-images.ts';
 import type { GeneratorRegistry } from '../stream/generators.ts';
 import { describeIssues, sessionParamsPatchSchema } from '../stream/params.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
@@ -118,16 +118,17 @@ export function buildApp(opts: AppOptions): App {
     const s = sessions.get(req.params.id);
     if (!s) return noSession(reply, req.params.id);
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) return fail(reply, 415, 'send the reference image as the request body with an image/* content type');
-    let decoded: { data: Buffer; info: OutputInfo };
+    let image: RgbImage;
     try {
-      decoded = await sharp(req.body).removeAlpha().resize(s.width, s.height, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
+      // Kept at its own size: the generator resizes references the way the model expects.
+      image = await decodeReferenceImage(req.body);
     } catch (err) {
       return fail(reply, 400, `the reference image could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const referenceId = `ref-${s.references.size + 1}`;
-    s.references.set(referenceId, { width: decoded.info.width, height: decoded.info.height, count: 1, data: new Uint8Array(decoded.data) });
+    if (image.width * image.height > 4096 * 4096) return fail(reply, 413, `the reference image is ${image.width}×${image.height}; at most 4096×4096 pixels are accepted`);
+    const referenceId = s.addReference(image);
     const r = await s.updateParams({ referenceId });
-    return r.ok ? reply.code(201).send({ referenceId, width: decoded.info.width, height: decoded.info.height }) : fail(reply, 400, r.error);
+    return r.ok ? reply.code(201).send({ referenceId, width: image.width, height: image.height }) : fail(reply, 400, r.error);
   });
 
   fastify.delete<{ Params: { id: string } }>('/api/sessions/:id', async (req, reply) => {

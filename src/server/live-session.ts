@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { MediaStreamTrack, type RTCDataChannel, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
-import type { RgbFrames } from '../frames.ts';
+import type { RgbImage } from '../pipeline/reference-images.ts';
 import { answerOffer, createPeer } from '../media/peer.ts';
 import { VideoEgress } from '../media/video-egress.ts';
 import { VideoIngest } from '../media/video-ingest.ts';
@@ -36,6 +36,7 @@ export interface SessionStats extends PipelineStats {
   readonly width: number;
   readonly height: number;
   readonly viewers: number;
+  readonly inputCodec: string | null;
   readonly framesReceived: number;
   readonly framesDecoded: number;
   readonly framesEncoded: number;
@@ -61,7 +62,6 @@ export class LiveSession {
   readonly #subs: Subscription[] = [];
   readonly #started = performance.now();
   readonly #errors: string[] = [];
-  readonly references = new Map<string, RgbFrames>();
   #ingest?: VideoIngest;
   #framesDecoded = 0;
   #closed = false;
@@ -146,6 +146,11 @@ export class LiveSession {
     return this.#viewers.has(viewerId);
   }
 
+  /** Stores an uploaded reference image; returns the id to put in `referenceId`. */
+  addReference(image: RgbImage): string {
+    return this.#pipeline.addReference(image);
+  }
+
   updateParams(input: unknown): Promise<UpdateResult> {
     return this.#pipeline.updateParams(input);
   }
@@ -183,6 +188,7 @@ export class LiveSession {
       width: this.width,
       height: this.height,
       viewers: this.#egress.viewers,
+      inputCodec: this.#ingest?.codec ?? null,
       framesReceived: this.#ingest?.framesReceived ?? 0,
       framesDecoded: this.#framesDecoded,
       framesEncoded: this.#egress.sentFrames,

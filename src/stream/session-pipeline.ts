@@ -10,6 +10,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { RgbFrames } from '../frames.ts';
 import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
 import type { Control } from '../../controls/types.ts';
+import type { RgbImage } from '../pipeline/reference-images.ts';
 import { BoundedQueue } from './frame-queue.ts';
 import { packChunk, unpackChunk } from './chunk.ts';
 import { Pacer, RateCounter } from './pacer.ts';
@@ -88,6 +89,8 @@ export class SessionPipeline {
   #latencyMs?: number;
   #outputFrames = 0;
   #externalDrops = 0;
+  readonly #references = new Map<string, RgbImage>();
+  #referenceCount = 0;
   /** Serialises updateParams so two concurrent updates cannot both build a generator. */
   #updates: Promise<unknown> = Promise.resolve();
 
@@ -125,6 +128,21 @@ export class SessionPipeline {
     this.#wake?.();
   }
 
+  /**
+   * Stores an uploaded reference image and returns its id for the `referenceId` parameter. The
+   * same object is handed to the generator every chunk, which tells it the reference is unchanged.
+   */
+  addReference(image: RgbImage): string {
+    const id = `ref-${++this.#referenceCount}`;
+    this.#references.set(id, image);
+    // Keep the store bounded; never evict the reference in use.
+    for (const old of this.#references.keys()) {
+      if (this.#references.size <= 4) break;
+      if (old !== this.#params.referenceId && old !== id) this.#references.delete(old);
+    }
+    return id;
+  }
+
   /** Frames the media bridge had to drop after the pipeline (encoder back-pressure). */
   noteDownstreamDrop(count = 1): void {
     this.#externalDrops += count;
@@ -147,6 +165,9 @@ export class SessionPipeline {
     const patch = parsed.value;
     const pending: PendingChange = this.#pending ?? { patch: {} };
     const target = { ...this.#params, ...pending.patch, ...patch };
+    if (patch.referenceId && !this.#references.has(patch.referenceId)) {
+      return { ok: false, error: `unknown reference '${patch.referenceId}': upload the image first (POST /api/sessions/<id>/reference)` };
+    }
     let control: Control | undefined;
     let generator: ChunkGenerator | undefined;
     try {
@@ -293,7 +314,13 @@ export class SessionPipeline {
       const control = await this.#control.process(chunk);
       const mask = control.mask ?? buildMask(params, chunk.width, chunk.height, chunk.count);
       if (params.mode === 'generate' && this.#generator) {
-        out = await this.#generator.generate({ frames: chunk, control: { frames: control.frames, mask }, params: generationParams(params) });
+        const reference = params.referenceId ? this.#references.get(params.referenceId) : undefined;
+        out = await this.#generator.generate({
+          frames: chunk,
+          control: { frames: control.frames, mask },
+          params: generationParams(params),
+          references: reference ? [reference] : undefined,
+        });
       } else {
         out = control.frames;
         if (mask) dimOutsideMask(out, mask);

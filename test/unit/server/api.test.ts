@@ -1,3 +1,5 @@
+import type { InjectOptions } from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
@@ -27,7 +29,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const inject = (o: Parameters<RunningServer['app']['fastify']['inject']>[0]) => server.app.fastify.inject(o);
+const inject = (o: InjectOptions) => server.app.fastify.inject(o);
 
 async function createSession(): Promise<{ id: string; sdp: string }> {
   const { pc, sdp } = await makeOffer();
@@ -99,6 +101,20 @@ describe('live server API', () => {
     expect((await inject({ method: 'DELETE', url: `/api/sessions/${id}` })).statusCode).toBe(204);
     expect((await inject({ method: 'GET', url: `/api/sessions/${id}/stats` })).statusCode).toBe(404);
     expect((await inject({ method: 'GET', url: '/api/health' })).json().ok).toBe(true);
+  });
+
+  it('accepts a reference image upload and sets it as the session reference', async () => {
+    const { id } = await createSession();
+    const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 200, g: 10, b: 10 } } }).png().toBuffer();
+    const res = await inject({ method: 'POST', url: `/api/sessions/${id}/reference`, headers: { 'content-type': 'image/png' }, payload: png });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ referenceId: 'ref-1', width: 8, height: 6 });
+    const broken = await inject({ method: 'POST', url: `/api/sessions/${id}/reference`, headers: { 'content-type': 'image/png' }, payload: Buffer.from('not a png') });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toMatch(/could not be decoded/);
+    const none = await inject({ method: 'POST', url: `/api/sessions/${id}/reference`, payload: { x: 1 } });
+    expect(none.statusCode).toBe(415);
+    await inject({ method: 'DELETE', url: `/api/sessions/${id}` });
   });
 
   it('keeps two sessions isolated', async () => {

@@ -169,4 +169,26 @@ describe('SessionPipeline', () => {
     expect(p.stats().droppedFrames).toBeGreaterThanOrEqual(47 - 12);
     await p.close();
   });
+
+  it('hands an uploaded reference to the generator, the same object every chunk, and rejects unknown ids', async () => {
+    const registry = new GeneratorRegistry();
+    const gen = new RecordingGenerator();
+    registry.register({ id: 'recording', title: 'test' }, () => gen);
+    const p = new SessionPipeline({ controls: controlSource(), generators: registry, queueCapacity: 100 });
+    const unknown = await p.updateParams({ referenceId: 'ref-99' });
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.error).toMatch(/unknown reference 'ref-99'/);
+    const image = { width: 2, height: 2, data: new Uint8Array(12).fill(7) };
+    const id = p.addReference(image);
+    expect((await p.updateParams({ mode: 'generate', referenceId: id })).ok).toBe(true);
+    for (let i = 0; i < 25; i++) {
+      p.pushFrame(frame(i), i);
+      await tick();
+    }
+    await tick();
+    expect(gen.inputs).toHaveLength(2);
+    expect(gen.inputs[0].references?.[0]).toBe(image);
+    expect(gen.inputs[1].references?.[0]).toBe(image);
+    await p.close();
+  });
 });
