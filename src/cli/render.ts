@@ -52,7 +52,8 @@ options:
 
 The output has fewer frames than the input: the first chunk after a reset returns 3 frames
 fewer (the TAE decoder's warm-up), so N input frames give N − 3 output frames. A last partial
-chunk is padded by repeating its last frame and the padding is dropped from the output.`;
+chunk is padded by repeating its last frame and the padding is dropped from the output.
+Audio is not carried over.`;
 
 export interface RenderOptions {
   input: string;
