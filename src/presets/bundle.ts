@@ -27,6 +27,11 @@ export interface ModelBundle {
   readonly height: number;
   readonly device: Device;
   createGenerator(): ChunkGenerator;
+  /**
+   * Runs two throwaway chunks (text only, then with a control) so the first real session does
+   * not pay ORT's first-run costs (often 2–4× a later run) in its first chunks.
+   */
+  warmUp(): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -105,6 +110,14 @@ export function makeBundle(parts: BundleParts): ModelBundle {
         windowFrames: parts.windowFrames,
         contextCache,
       });
+    },
+    async warmUp() {
+      const g = this.createGenerator();
+      const frames = { width: this.width, height: this.height, count: g.framesForNextChunk(), data: new Uint8Array(this.width * this.height * 3 * g.framesForNextChunk()).fill(128) };
+      const params = { prompt: '', seed: 0, contextScale: 1 };
+      await g.generate({ frames, params });
+      await g.generate({ frames, control: { frames }, params });
+      await g.dispose();
     },
     async release() {
       if (released) return;

@@ -22,7 +22,7 @@ import { writeSafetensors } from '../model/weights/safetensors-writer.ts';
 import { demoTokenizerJson, demoVocabSize } from './demo-tokenizer.ts';
 
 /** Bump when sizes or generation change: cached files of another version are regenerated. */
-export const DEMO_VERSION = '1';
+export const DEMO_VERSION = '2';
 export const DEMO_SEED = 20261201;
 
 export interface DemoConfig {
@@ -43,7 +43,7 @@ export function demoConfig(): DemoConfig {
       num_heads: 2, num_layers: 4, qk_norm: true, cross_attn_norm: true, eps: 1e-6, vace_layers: [0, 2], vace_in_dim: 96,
     }),
     tae: parseTaeConfig({
-      patch_size: 1, image_channels: 3, latent_channels: 16, encoder_width: 16, decoder_widths: [32, 16, 16, 16],
+      patch_size: 1, image_channels: 3, latent_channels: 16, encoder_width: 8, decoder_widths: [16, 8, 8, 8],
       encoder_tpool_strides: [2, 2, 1], decoder_tgrow_strides: [1, 2, 2], decoder_space_upscale: [true, true, true],
       frames_to_trim: 3, spatial_downscale: 8, temporal_downscale: 4,
     }, 'demo TAE'),
