@@ -99,6 +99,15 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   const server = await importServer();
   const { device } = await resolveDevice(choice, log);
   const bundle = await loadPresetBundle({ preset: values.preset!, modelsDir, device, threads, log });
+  // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
+  const w0 = performance.now();
+  try {
+    await bundle.warmUp();
+  } catch (e) {
+    await bundle.release();
+    throw new CliError(`preset "${bundle.preset}" failed its warm-up chunk: ${(e as Error).message.split('\n')[0]}`);
+  }
+  log(`warm-up done in ${((performance.now() - w0) / 1000).toFixed(1)} s`);
   const registry = new GeneratorRegistry();
   registry.register({ id: bundle.preset, title: bundle.preset, description: bundle.description }, () => bundle.createGenerator(), { makeDefault: true });
   let running;

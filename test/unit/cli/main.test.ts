@@ -55,10 +55,10 @@ describe('vace-live', () => {
     expect(io2.err()).toMatch(/^vace-live render: .*--bogus/);
   });
 
-  it('serve with the longlive-1.3b preset says real-weight loading is not implemented and which command downloads the files', async () => {
+  it('serve with the longlive-1.3b preset and no downloaded files names the missing files and the command that downloads them', async () => {
     const io = captureIO();
     expect(await runCli(['serve', '--preset', 'longlive-1.3b', '--models-dir', dir, '--device', 'cpu'], io)).toBe(1);
-    expect(io.err()).toMatch(/loading real weights is not implemented yet/);
+    expect(io.err()).toMatch(/preset "longlive-1\.3b": \d+ file\(s\) missing in .* \(generator, generator-lora, vace, tae, text-encoder/);
     expect(io.err()).toContain('vace-live models download longlive-1.3b');
   });
 });
