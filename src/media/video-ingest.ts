@@ -34,6 +34,7 @@ export class VideoIngest {
   readonly #unsubscribe: () => void;
   #closed = false;
   #sawKeyframe = false;
+  #lastPacketAt?: number;
   #framesIn = 0;
   #lastPli = 0;
 
@@ -48,6 +49,7 @@ export class VideoIngest {
     };
     const { unSubscribe } = track.onReceiveRtp.subscribe((rtp) => {
       if (this.#closed) return;
+      this.#lastPacketAt = performance.now();
       if (!depacketizer) {
         // The codec is known for sure only from the first packet's payload type.
         try {
@@ -96,6 +98,11 @@ export class VideoIngest {
     };
     this.#timers.push(setInterval(remb, 1000), setInterval(() => this.#framesIn === 0 && ((this.#lastPli = 0), requestKeyframe()), 1000));
     remb();
+  }
+
+  /** performance.now() of the last RTP packet, undefined before the first. */
+  get lastPacketAt(): number | undefined {
+    return this.#lastPacketAt;
   }
 
   /** Codec of the incoming stream, once the first packet arrived. */

@@ -27,6 +27,11 @@ export interface LiveSessionOptions {
   readonly log?: (msg: string) => void;
   /** How long a peer may stay 'disconnected' before the session ends (ms). */
   readonly disconnectGraceMs?: number;
+  /**
+   * A camera that sent video and then stopped for this long (ms) has gone away. werift alone
+   * notices a closed browser tab only when ICE consent expires, about 30 s later.
+   */
+  readonly inputTimeoutMs?: number;
 }
 
 export interface SessionStats extends PipelineStats {
@@ -67,6 +72,7 @@ export class LiveSession {
   #closed = false;
   #closing?: Promise<void>;
   #disconnectTimer?: NodeJS.Timeout;
+  readonly #watchdog: NodeJS.Timeout;
   readonly #onClosed: (() => void)[] = [];
 
   constructor(opts: LiveSessionOptions) {
@@ -88,6 +94,10 @@ export class LiveSession {
     this.#pc = createPeer();
     this.#watchPeer(this.#pc, () => void this.close('the camera peer disconnected'));
     this.#pc.onDataChannel.subscribe((dc) => this.#attachChannel(dc));
+    this.#watchdog = setInterval(() => {
+      const last = this.#ingest?.lastPacketAt;
+      if (last !== undefined && performance.now() - last > (opts.inputTimeoutMs ?? 4000)) void this.close('the camera stopped sending video');
+    }, 500);
     // werift announces remote tracks while applying the offer, before answer() could subscribe per transceiver.
     this.#pc.ontrack = (e) => {
       if (e.track.kind === 'video') this.#startIngest(e.transceiver, e.track);
@@ -126,6 +136,17 @@ export class LiveSession {
       });
       this.#viewers.set(viewerId, pc);
       this.#watchPeer(pc, () => void this.removeViewer(viewerId));
+      // A player sends receiver reports about once a second; silence means its page is gone.
+      let lastRtcp = performance.now();
+      for (const t of pc.getTransceivers()) t.sender.onRtcp.subscribe(() => (lastRtcp = performance.now()));
+      const timer = setInterval(() => {
+        if (!this.#viewers.has(viewerId)) clearInterval(timer);
+        else if (performance.now() - lastRtcp > 8000) {
+          clearInterval(timer);
+          void this.removeViewer(viewerId);
+        }
+      }, 1000);
+      timer.unref();
       return { viewerId, sdp };
     } catch (err) {
       await pc.close().catch(() => undefined);
@@ -204,6 +225,7 @@ export class LiveSession {
     this.#closing = (async () => {
       this.#opts.log?.(`session ${this.id} ending: ${reason}`);
       clearTimeout(this.#disconnectTimer);
+      clearInterval(this.#watchdog);
       this.#broadcast({ type: 'closed', reason });
       this.#subs.forEach((s) => s.unsubscribe());
       await this.#ingest?.close();

@@ -12,7 +12,9 @@ import { lumaBt601 } from '../../controls/gray.ts';
 import { startServer, type RunningServer } from '../../src/cli/serve.ts';
 import { liveFfmpegChildren } from '../../src/media/ffmpeg-process.ts';
 import { PATTERN_BARS, PATTERN_CODE_BITS, patternLayout, patternY4m } from '../../src/media/test-pattern.ts';
+import { GeneratorRegistry } from '../../src/stream/generators.ts';
 import { launchChromium } from './browser.ts';
+import { InvertingGenerator } from './inverting-generator.ts';
 
 // Page-side callbacks run in Chromium; the project's Node typings have no DOM (adding it would
 // change every other file's globals), so the browser names used there are loosely typed here.
@@ -47,7 +49,9 @@ beforeAll(async () => {
   const camera = join(dir, 'camera.y4m');
   writeFileSync(camera, patternY4m(W, H, LOOP_FRAMES, FPS));
   await build({ configFile: resolve('client/vite.config.ts'), logLevel: 'warn' });
-  server = await startServer({ host: '127.0.0.1', port: 0 });
+  const generators = new GeneratorRegistry();
+  generators.register({ id: 'test-invert', title: 'inverting test generator' }, () => new InvertingGenerator());
+  server = await startServer({ host: '127.0.0.1', port: 0, generators });
   browser = await launchChromium(camera);
 });
 
@@ -67,6 +71,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
   }
 }
 
+const sessionId = (p: Page): Promise<string> => p.evaluate(() => window.vace.sessionId);
 const remoteFrames = (p: Page) => p.evaluate(() => (document.getElementById('remote') as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames);
 const messages = (p: Page) => p.evaluate(() => (window as unknown as { vace: { messages: Msg[] } }).vace.messages);
 
@@ -115,7 +120,7 @@ describe('live server in real Chromium', () => {
     await page.goto(server.url + '/');
     await page.click('#start');
     await waitFor('returned frames', async () => (await remoteFrames(page)) > 20, 20_000);
-    const id = await page.evaluate(() => (window as unknown as { vace: { sessionId: string } }).vace.sessionId);
+    const id = await sessionId(page);
     const stats = server.app.sessions.get(id)!.stats();
     expect(stats.framesDecoded).toBeGreaterThan(20);
     expect(stats.framesEncoded).toBeGreaterThan(20);
@@ -144,6 +149,21 @@ describe('live server in real Chromium', () => {
     // Colour is back: the saturated bars are no longer gray and match the camera.
     local.forEach((c, b) => c.forEach((v, k) => expect(Math.abs(remote[b][k] - v), `bar ${b}`).toBeLessThanOrEqual(24)));
     expect(Math.max(...remote.map((r) => Math.max(...r) - Math.min(...r)))).toBeGreaterThan(100);
+  });
+
+  it('runs generate mode through the registered generator, chunk by chunk', async () => {
+    const { applied } = await changeOverDataChannel(page, { mode: 'generate' });
+    expect((applied.params as { mode: string }).mode).toBe('generate');
+    const id = await sessionId(page);
+    await waitFor('two generated chunks', () => (server.app.sessions.get(id)?.stats().chunks ?? 0) >= Number(applied.chunk) + 3, 15_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const stats = server.app.sessions.get(id)!.stats();
+    expect(stats.generator).toBe('test-invert');
+    expect(stats.chunkMs).toBeGreaterThanOrEqual(100);
+    const { local, remote } = await barColours(page);
+    local.forEach((c, b) => c.forEach((v, k) => expect(Math.abs(remote[b][k] - (255 - v)), `bar ${b}: camera ${c}, returned ${remote[b]}`).toBeLessThanOrEqual(30)));
+    await changeOverDataChannel(page, { mode: 'preview' });
+    expect(server.app.sessions.get(id)!.stats().generator).toBeNull();
   });
 
   it(`measures preview latency and FPS at ${W}×${H} and saves a screenshot`, async () => {
@@ -204,7 +224,7 @@ describe('live server in real Chromium', () => {
     const sorted = [...result.latencies].sort((a, b) => a - b);
     const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     const fps = result.remoteFrames / result.seconds;
-    const id = await page.evaluate(() => (window as unknown as { vace: { sessionId: string } }).vace.sessionId);
+    const id = await sessionId(page);
     const s = server.app.sessions.get(id)!.stats();
     console.log(
       `[e2e] gray preview ${W}×${H}: camera→returned-frame latency p50 ${pct(0.5).toFixed(0)} ms, p90 ${pct(0.9).toFixed(0)} ms ` +
@@ -225,8 +245,28 @@ describe('live server in real Chromium', () => {
     expect(await page.textContent('#stats')).toMatch(/input FPS\s+\d/);
   });
 
+  it('keeps two browser sessions at once isolated', async () => {
+    const second = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await second.goto(server.url + '/');
+    await second.click('#start');
+    await waitFor('frames on the second page', async () => (await remoteFrames(second)) > 10, 20_000);
+    expect(await sessionId(second)).not.toBe(await sessionId(page));
+    await new Promise((r) => setTimeout(r, 500));
+    const first = await barColours(page); // gray since the latency test
+    const other = await barColours(second); // passthrough: its own parameters
+    expect(Math.max(...first.remote.map((r) => Math.max(...r) - Math.min(...r)))).toBeLessThanOrEqual(10);
+    expect(Math.max(...other.remote.map((r) => Math.max(...r) - Math.min(...r)))).toBeGreaterThan(100);
+    const otherId = await sessionId(second);
+    await second.click('#stop');
+    await waitFor('the second session to end', () => server.app.sessions.get(otherId) === undefined, 10_000);
+    const before = await remoteFrames(page);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await remoteFrames(page)).toBeGreaterThan(before); // the first one keeps running
+    await second.close();
+  });
+
   it('ends the session when the page is closed', async () => {
-    const id = await page.evaluate(() => (window as unknown as { vace: { sessionId: string } }).vace.sessionId);
+    const id = await sessionId(page);
     expect(server.app.sessions.get(id)).toBeDefined();
     expect(liveFfmpegChildren()).toBe(2); // the session's decoder and encoder
     await page.close({ runBeforeUnload: true });
@@ -272,5 +312,29 @@ describe('live server in real Chromium', () => {
     expect(server.app.sessions.get(id)).toBeUndefined();
     await player.close();
     await publisher.close();
+  });
+
+  it('ends a WHIP session whose publisher vanishes without DELETE', async () => {
+    const publisher = await browser.newPage();
+    await publisher.goto(server.url + '/output.html');
+    const location = await publisher.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise<void>((r) => {
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && r();
+        setTimeout(r, 3000);
+      });
+      const res = await fetch('/whip', { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+      await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+      window.keep = pc;
+      return res.headers.get('location')!;
+    });
+    const id = location.split('/').pop()!;
+    await waitFor('WHIP frames', () => (server.app.sessions.get(id)?.stats().framesDecoded ?? 0) > 5, 15_000);
+    await publisher.close();
+    await waitFor('the abandoned session to end', () => server.app.sessions.get(id) === undefined, 10_000);
+    await waitFor('its ffmpeg children to exit', () => liveFfmpegChildren() === 0, 5_000);
   });
 });
