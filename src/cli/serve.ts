@@ -28,27 +28,48 @@ export interface RunningServer {
 
 export const registryControls: ControlSource = { list: listControls, create: (id) => createControl(id) };
 
-/** Presets from src/models when that module is present (it is optional for the live server). */
-async function loadPresetLister(): Promise<(() => unknown[]) | undefined> {
-  const modulePath = '../models/registry.ts';
+/**
+ * Presets from src/models with their download state, when that module is present (the live
+ * server works without it: preview mode and whatever generator is registered).
+ */
+async function loadPresetLister(): Promise<(() => Promise<unknown[]>) | undefined> {
+  const modulePath = '../models/index.ts';
+  type PresetLike = { name?: string; title?: string; kind?: string; description?: string };
+  type StatusLike = { ready?: boolean; bytesToDownload?: number; unknownSizes?: number };
+  let mod: { listPresets?: () => PresetLike[]; presetStatus?: (p: PresetLike) => Promise<StatusLike> };
   try {
-    const mod = (await import(modulePath)) as { listPresets?: () => unknown[] };
-    if (typeof mod.listPresets !== 'function') return undefined;
-    return () => {
-      try {
-        return (mod.listPresets!() as { name?: string; title?: string; kind?: string; description?: string }[]).map((p) => ({
+    mod = (await import(modulePath)) as typeof mod;
+  } catch {
+    return undefined;
+  }
+  if (typeof mod.listPresets !== 'function') return undefined;
+  return async () => {
+    let presets: PresetLike[];
+    try {
+      presets = mod.listPresets!();
+    } catch {
+      return [];
+    }
+    return Promise.all(
+      presets.map(async (p) => {
+        let status: StatusLike | undefined;
+        try {
+          status = await mod.presetStatus?.(p);
+        } catch {
+          status = undefined;
+        }
+        return {
           name: p.name,
           title: p.title,
           kind: p.kind,
           description: p.description,
-        }));
-      } catch {
-        return [];
-      }
-    };
-  } catch {
-    return undefined;
-  }
+          ready: status?.ready ?? null,
+          bytesToDownload: status?.bytesToDownload ?? null,
+          unknownSizes: status?.unknownSizes ?? null,
+        };
+      }),
+    );
+  };
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {

@@ -23,8 +23,8 @@ export interface AppOptions {
   readonly maxSessions?: number;
   /** Folder of the built client (default client/dist); absent = API only. */
   readonly clientDir?: string;
-  /** Presets from src/models, when that module is available. */
-  readonly listPresets?: () => unknown[];
+  /** Presets from src/models with their download state, when that module is available. */
+  readonly listPresets?: () => Promise<unknown[]>;
   readonly logger?: boolean;
 }
 
@@ -73,7 +73,7 @@ export function buildApp(opts: AppOptions): App {
   fastify.get('/api/health', async () => ({ ok: true, sessions: sessions.size, uptimeS: Math.round(process.uptime()) }));
 
   fastify.get('/api/models', async () => ({
-    presets: opts.listPresets?.() ?? [],
+    presets: (await opts.listPresets?.()) ?? [],
     generators: opts.generators.list().map((g) => ({ ...g, loaded: true })),
     defaultGenerator: opts.generators.defaultId ?? null,
     controls: opts.controls.list(),

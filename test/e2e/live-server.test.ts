@@ -245,6 +245,36 @@ describe('live server in real Chromium', () => {
     expect(await page.textContent('#stats')).toMatch(/input FPS\s+\d/);
   });
 
+  it('records the output and exports an MP4 in the browser with ffmpeg.wasm from our server', async () => {
+    await page.click('#record');
+    await new Promise((r) => setTimeout(r, 2500));
+    await page.click('#record');
+    await waitFor('the export button', () => page.isEnabled('#export'), 5_000);
+    await page.click('#export');
+    await page.waitForSelector('#download:not([hidden])', { timeout: 90_000 });
+    const head = await page.evaluate(async () => {
+      const a = document.getElementById('download');
+      const bytes = new Uint8Array(await (await fetch(a.href)).arrayBuffer());
+      return { size: bytes.length, box: String.fromCharCode(...bytes.slice(4, 8)), name: a.download };
+    });
+    expect(head.box).toBe('ftyp');
+    expect(head.size).toBeGreaterThan(1000);
+    expect(head.name).toMatch(/\.mp4$/);
+  });
+
+  it('shows an invalid setting as an error in plain words and keeps running', async () => {
+    await page.fill('#seed', '-5');
+    await page.dispatchEvent('#seed', 'change');
+    await page.waitForSelector('#error:not([hidden])', { timeout: 5_000 });
+    expect(await page.textContent('#error')).toMatch(/seed/);
+    const before = await remoteFrames(page);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await remoteFrames(page)).toBeGreaterThan(before);
+    await page.fill('#seed', '42');
+    await page.dispatchEvent('#seed', 'change');
+    await waitFor('the error to clear', () => page.isHidden('#error'), 5_000);
+  });
+
   it('keeps two browser sessions at once isolated', async () => {
     const second = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await second.goto(server.url + '/');

@@ -51,6 +51,8 @@ describe('live server API', () => {
     expect(body.controls.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(['passthrough', 'gray', 'edges']));
     expect(body.modes).toContainEqual({ id: 'generate', available: false });
     expect(body.generators).toEqual([]);
+    expect(Array.isArray(body.presets)).toBe(true);
+    for (const p of body.presets) expect(p).toMatchObject({ name: expect.any(String), ready: expect.any(Boolean) });
   });
 
   it('rejects a session request with bad SDP with a 400 that says why', async () => {
