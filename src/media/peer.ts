@@ -42,8 +42,15 @@ export function checkOfferSdp(sdp: unknown): string {
   if (sdp.length > 100_000) throw new BadOfferError(`the SDP offer is ${sdp.length} bytes, more than the 100000 accepted`);
   if (!/^v=0\r?\n/.test(sdp)) throw new BadOfferError('the SDP offer does not start with "v=0"');
   if (!/\r?\nm=video /.test(sdp)) throw new BadOfferError('the SDP offer has no video media section (m=video)');
-  if (!/a=ice-ufrag:/.test(sdp)) throw new BadOfferError('the SDP offer has no ICE credentials (a=ice-ufrag)');
-  if (!/a=fingerprint:/.test(sdp)) throw new BadOfferError('the SDP offer has no DTLS fingerprint (a=fingerprint)');
+  if (!/a=ice-ufrag:\S/.test(sdp) || !/a=ice-pwd:\S/.test(sdp)) throw new BadOfferError('the SDP offer has no ICE credentials (a=ice-ufrag and a=ice-pwd)');
+  const fp = /a=fingerprint:([^\r\n]*)/.exec(sdp);
+  if (!fp) throw new BadOfferError('the SDP offer has no DTLS fingerprint (a=fingerprint)');
+  if (!/^[A-Za-z0-9-]+ [0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){15,}$/.test(fp[1].trim())) {
+    throw new BadOfferError(`the SDP offer's DTLS fingerprint "${fp[1].trim().slice(0, 40)}" is not "<hash> XX:XX:…"`);
+  }
+  for (const m of sdp.matchAll(/a=setup:([^\r\n]*)/g)) {
+    if (!['actpass', 'active', 'passive'].includes(m[1].trim())) throw new BadOfferError(`the SDP offer has an invalid DTLS role "a=setup:${m[1].trim().slice(0, 20)}"`);
+  }
   return sdp;
 }
 

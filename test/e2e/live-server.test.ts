@@ -102,6 +102,8 @@ async function barColours(p: Page): Promise<{ local: number[][]; remote: number[
 /** Sends params over the data channel and waits for the ack and the 'applied' message. */
 async function changeOverDataChannel(p: Page, params: object): Promise<{ ack: Msg; applied: Msg }> {
   const before = (await messages(p)).length;
+  // The client falls back to REST when the channel is not open; this must go over the channel.
+  expect(await p.evaluate(() => window.vace.dc?.readyState)).toBe('open');
   await p.evaluate((params) => (window as unknown as { vace: { send(p: object): Promise<void> } }).vace.send(params), params);
   return waitFor('ack and applied messages', async () => {
     const ms = (await messages(p)).slice(before);

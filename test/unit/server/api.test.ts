@@ -70,6 +70,43 @@ describe('live server API', () => {
     expect(res.json().error).toMatch(/m=video/);
   });
 
+  it('survives corrupted offers: each gets a 4xx and the server keeps answering', async () => {
+    const { pc, sdp } = await makeOffer();
+    peers.push(pc);
+    const corruptions = [
+      sdp.replace(/a=fingerprint:[^\r\n]*/, 'a=fingerprint:sha-256 zz'),
+      sdp.replace(/a=rtpmap:[^\r\n]*/g, ''),
+      sdp.replace(/m=video [^\r\n]*/, 'm=video x y z'),
+      sdp.replace(/a=ice-pwd:[^\r\n]*/, ''),
+      sdp.slice(0, Math.floor(sdp.length / 2)),
+      sdp.replace(/a=setup:[^\r\n]*/, 'a=setup:nonsense'),
+      sdp.replace(/m=video/, 'm=audio') + 'm=video 9 UDP/TLS/RTP/SAVPF 200\r\n',
+    ];
+    for (const bad of corruptions) {
+      const res = await inject({ method: 'POST', url: '/api/sessions', payload: { sdp: bad } });
+      expect(res.statusCode, `corruption #${corruptions.indexOf(bad)} was accepted`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.json().error).toEqual(expect.any(String));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await inject({ method: 'GET', url: '/api/health' })).json()).toMatchObject({ ok: true, sessions: 0 });
+  });
+
+  it('refuses sessions beyond its limit with a 503 that says so', async () => {
+    const small = await startServer({ port: 0, maxSessions: 1, generators: new GeneratorRegistry(), clientDir: '/nonexistent-client-dir' });
+    try {
+      const a = await makeOffer();
+      const b = await makeOffer();
+      peers.push(a.pc, b.pc);
+      expect((await small.app.fastify.inject({ method: 'POST', url: '/api/sessions', payload: { sdp: a.sdp } })).statusCode).toBe(201);
+      const over = await small.app.fastify.inject({ method: 'POST', url: '/api/sessions', payload: { sdp: b.sdp } });
+      expect(over.statusCode).toBe(503);
+      expect(over.json().error).toMatch(/limit/);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers 404 for an unknown session on every session route', async () => {
     for (const [method, url] of [['GET', '/api/sessions/nope/stats'], ['PATCH', '/api/sessions/nope/params'], ['DELETE', '/api/sessions/nope'], ['DELETE', '/whip/nope']] as const) {
       const res = await inject({ method, url, payload: method === 'PATCH' ? {} : undefined });
