@@ -15,7 +15,7 @@ import { decodeReferenceImage, type RgbImage } from '../pipeline/reference-image
 import type { GeneratorRegistry } from '../stream/generators.ts';
 import { describeIssues, sessionParamsPatchSchema } from '../stream/params.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
-import { SessionLimitError, SessionManager } from './session-manager.ts';
+import { InvalidSessionParamsError, SessionLimitError, SessionManager } from './session-manager.ts';
 
 export interface AppOptions {
   readonly controls: ControlSource;
@@ -65,6 +65,7 @@ export function buildApp(opts: AppOptions): App {
   const failFromError = (reply: FastifyReply, err: unknown) => {
     if (err instanceof BadOfferError) return fail(reply, 400, err.message);
     if (err instanceof SessionLimitError) return fail(reply, 503, err.message);
+    if (err instanceof InvalidSessionParamsError) return fail(reply, 400, err.message);
     if (err instanceof Error && /invalid parameters|unknown control|no model loaded/.test(err.message)) return fail(reply, 400, err.message);
     throw err;
   };

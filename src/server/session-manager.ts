@@ -11,6 +11,13 @@ export class SessionLimitError extends Error {
   }
 }
 
+export class InvalidSessionParamsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidSessionParamsError';
+  }
+}
+
 export interface SessionManagerOptions {
   readonly controls: ControlSource;
   readonly generators: GeneratorRegistry;
@@ -50,18 +57,25 @@ export class SessionManager {
   async create(o: CreateSessionOptions): Promise<{ session: LiveSession; answer: string }> {
     const limit = this.#opts.maxSessions ?? 8;
     if (this.#sessions.size >= limit) throw new SessionLimitError(limit);
+    // Sessions start in preview; generate mode is switched on like any update, so a missing
+    // model is reported the same way everywhere.
+    const { mode, ...initial } = o.params ?? {};
     const session = new LiveSession({
       kind: o.kind,
       width: o.width ?? 640,
       height: o.height ?? 360,
       controls: this.#opts.controls,
       generators: this.#opts.generators,
-      initialParams: o.params,
+      initialParams: initial,
       log: this.#opts.log,
     });
     this.#sessions.set(session.id, session);
     session.onClosed(() => this.#sessions.delete(session.id));
     try {
+      if (mode === 'generate') {
+        const r = await session.updateParams({ mode });
+        if (!r.ok) throw new InvalidSessionParamsError(r.error);
+      }
       const answer = await session.answer(o.offerSdp);
       return { session, answer };
     } catch (err) {

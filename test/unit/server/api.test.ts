@@ -156,6 +156,15 @@ describe('live server API', () => {
     await inject({ method: 'DELETE', url: `/api/sessions/${id}` });
   });
 
+  it('refuses a session that asks for generate mode when no model is loaded, and keeps none behind', async () => {
+    const { pc, sdp } = await makeOffer();
+    peers.push(pc);
+    const res = await inject({ method: 'POST', url: '/api/sessions', payload: { sdp, params: { mode: 'generate' } } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatch(/no model loaded/);
+    expect((await inject({ method: 'GET', url: '/api/health' })).json().sessions).toBe(0);
+  });
+
   it('keeps two sessions isolated', async () => {
     const a = await createSession();
     const b = await createSession();
