@@ -22,6 +22,7 @@ export class ThreadedControl implements Control {
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #closed = false;
+  #disposeAck: (() => void) | undefined;
   #disposed: Promise<void> | undefined;
 
   private constructor(worker: Worker, id: string, needsWeights: boolean) {
@@ -53,18 +54,22 @@ export class ThreadedControl implements Control {
   }
 
   #onMessage(m: ToParent): void {
-    if (m.op === 'result' || m.op === 'error' || m.op === 'disposed') {
+    if (m.op === 'disposed') {
+      this.#disposeAck?.();
+      return;
+    }
+    if (m.op === 'result' || m.op === 'error') {
       const p = this.#pending.get(m.seq);
       if (!p) return;
       this.#pending.delete(m.seq);
       if (m.op === 'result') p.resolve(m.mask ? { frames: m.frames, mask: m.mask } : { frames: m.frames });
-      else if (m.op === 'error') p.reject(new Error(m.message));
-      else p.resolve({ frames: { width: 0, height: 0, count: 0, data: new Uint8Array(0) } });
+      else p.reject(new Error(m.message));
     }
   }
 
   #failAll(e: Error): void {
     this.#closed = true;
+    this.#disposeAck?.();
     for (const p of this.#pending.values()) p.reject(e);
     this.#pending.clear();
   }
@@ -91,10 +96,10 @@ export class ThreadedControl implements Control {
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
       if (!this.#closed) {
-        const seq = ++this.#seq;
-        const done = new Promise<unknown>((resolve, reject) => this.#pending.set(seq, { resolve, reject }));
-        this.#post({ op: 'dispose', seq });
-        await done.catch(() => undefined);
+        // The worker answers after the calls already queued, then frees its sessions.
+        const done = new Promise<void>((resolve) => (this.#disposeAck = resolve));
+        this.#post({ op: 'dispose', seq: ++this.#seq });
+        await done;
       }
       this.#closed = true;
       await this.#worker.terminate();
