@@ -125,6 +125,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     console.error((err as Error).message);
     process.exit(2);
   }
+  // werift runs network input through many callbacks; one malformed packet that throws inside
+  // them must not take every other session down with it. Log it and keep serving.
+  process.on('uncaughtException', (err) => console.error('uncaught exception (server keeps running):', err));
+  process.on('unhandledRejection', (err) => console.error('unhandled rejection (server keeps running):', err));
   const server = await startServer({ ...opts, logger: true });
   console.log(`vace-live server on ${server.url}`);
   const stop = () => void server.close().then(() => process.exit(0));
