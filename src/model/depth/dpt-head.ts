@@ -53,8 +53,11 @@ export interface HeadOutput {
   readonly cache: Value[];
 }
 
-/** `tokens[i]` are level i's patch tokens [T, ph·pw, E]; `cache` has CACHE_ENTRIES values or none. */
-export function dptHeadTemporal(tokens: readonly Value[], ph: number, pw: number, cfg: DepthConfig, p: ParamSource, cache?: readonly Value[]): HeadOutput {
+/**
+ * `tokens[i]` are level i's patch tokens [T, ph·pw, E]; `cache` has CACHE_ENTRIES values or none;
+ * `cacheValid` (bool [1]) lets the graph ignore the cache (see motion-module.ts).
+ */
+export function dptHeadTemporal(tokens: readonly Value[], ph: number, pw: number, cfg: DepthConfig, p: ParamSource, cache?: readonly Value[], cacheValid?: Value): HeadOutput {
   const g = tokens[0]!.graph;
   return g.scope('dpt', () => {
     const levels = tokens.map((t, i) => {
@@ -68,7 +71,7 @@ export function dptHeadTemporal(tokens: readonly Value[], ph: number, pw: number
     });
     const newCache: Value[] = [];
     const temporal = (x: Value, m: number) => {
-      const r = motionModule(x, cfg, p, `${H}.motion_modules.${m}`, cache?.slice(m * ATTENTION_BLOCKS, (m + 1) * ATTENTION_BLOCKS));
+      const r = motionModule(x, cfg, p, `${H}.motion_modules.${m}`, cache?.slice(m * ATTENTION_BLOCKS, (m + 1) * ATTENTION_BLOCKS), cacheValid);
       newCache.push(...r.cache);
       return r.out;
     };

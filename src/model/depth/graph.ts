@@ -18,10 +18,13 @@ export interface DepthClipShape {
   readonly netW: number;
   /** Attend to one cached previous frame (inputs `cache.0` … `cache.7`). */
   readonly cached: boolean;
+  /** With `cached`: a bool input `cache_valid` [1]; false runs the frame as if there were no cache. */
+  readonly optionalCache?: boolean;
 }
 
 export const cacheInputName = (i: number) => `cache.${i}`;
 export const cacheOutputName = (i: number) => `cache_out.${i}`;
+export const CACHE_VALID_INPUT = 'cache_valid';
 
 /** Shapes [h·w, 1, C] of the 8 cache entries (module m, attention block k at index 2m + k). */
 export function depthCacheShapes(cfg: DepthConfig, netH: number, netW: number): number[][] {
@@ -45,13 +48,14 @@ export function buildDepthGraph(cfg: DepthConfig, shape: DepthClipShape, p: (g: 
   if (netH % cfg.patchSize !== 0 || netW % cfg.patchSize !== 0) throw new Error(`depth graph: net size ${netH}×${netW} is not a multiple of ${cfg.patchSize}`);
   const ph = netH / cfg.patchSize;
   const pw = netW / cfg.patchSize;
-  const g = new Graph(`video_depth_anything_${T}x${netH}x${netW}${shape.cached ? '_cached' : ''}`);
+  const g = new Graph(`video_depth_anything_${T}x${netH}x${netW}${shape.cached ? (shape.optionalCache ? '_stream' : '_cached') : ''}`);
   const params = p(g);
   const image = g.input('image', 'float32', [T, 3, netH, netW]);
   const cache: Value[] | undefined = shape.cached ? depthCacheShapes(cfg, netH, netW).map((s, i) => g.input(cacheInputName(i), 'float32', s)) : undefined;
+  const cacheValid = shape.cached && shape.optionalCache ? g.input(CACHE_VALID_INPUT, 'bool', [1]) : undefined;
   const pos = g.initializer('pos_embed_interpolated', 'float32', posEmbed.shape, posEmbed.data);
   const feats = dinov2Features(image, pos, cfg, params);
-  const head = dptHeadTemporal(feats.patch, ph, pw, cfg, params, cache);
+  const head = dptHeadTemporal(feats.patch, ph, pw, cfg, params, cache, cacheValid);
   // VideoDepthAnything.forward resizes to the net input size (already 14·ph × 14·pw) and ReLUs again.
   g.output(reshape(relu(head.depth), [T, netH, netW]), 'depth');
   if (head.cache.length !== CACHE_ENTRIES) throw new Error(`depth graph: ${head.cache.length} cache entries, expected ${CACHE_ENTRIES}`);

@@ -1,14 +1,15 @@
 /**
  * Runs Video-Depth-Anything for one net size: scope's streaming (one frame per run; the first
  * frame of a call without a cache, each later frame attending to the previous one) and, for
- * tests, the all-frames-at-once forward.
+ * tests, the all-frames-at-once forward. Streaming uses ONE graph for both kinds of frame (its
+ * `cache_valid` input masks the cache out for a first frame), so the weights load once.
  */
 import { paramSource, type WeightReader } from '../onnx/params.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
-import { f32, type F32Tensor } from '../tensor.ts';
+import { f32, type F32Tensor, type Tensor } from '../tensor.ts';
 import { checkDepthWeights, type DepthConfig } from './config.ts';
 import { CACHE_ENTRIES } from './dpt-head.ts';
-import { buildDepthGraph, cacheInputName, cacheOutputName } from './graph.ts';
+import { CACHE_VALID_INPUT, buildDepthGraph, cacheInputName, cacheOutputName, depthCacheShapes } from './graph.ts';
 import { interpolatePosEmbed } from './pos-embed.ts';
 
 export interface DepthFrameResult {
@@ -27,7 +28,7 @@ function posEmbedFor(cfg: DepthConfig, weights: WeightReader, netH: number, netW
   return interpolatePosEmbed(weights.getF32('pretrained.pos_embed'), cfg.posGrid, netH / cfg.patchSize, netW / cfg.patchSize, cfg.interpolateOffset);
 }
 
-function collect(out: Record<string, import('../tensor.ts').Tensor>, debug: boolean): DepthFrameResult {
+function collect(out: Record<string, Tensor>, debug: boolean): DepthFrameResult {
   const cache: F32Tensor[] = [];
   for (let i = 0; i < CACHE_ENTRIES; i++) cache.push(out[cacheOutputName(i)] as F32Tensor);
   const dbg: Record<string, F32Tensor> = {};
@@ -39,17 +40,18 @@ export class DepthModel {
   readonly cfg: DepthConfig;
   readonly netH: number;
   readonly netW: number;
-  readonly #first: ModelSession;
-  readonly #next: ModelSession;
+  readonly #session: ModelSession;
   readonly #debug: boolean;
+  /** Fed with cache_valid = false for the first frame of a call (any finite values would do). */
+  readonly #emptyCache: F32Tensor[];
 
-  private constructor(cfg: DepthConfig, netH: number, netW: number, first: ModelSession, next: ModelSession, debug: boolean) {
+  private constructor(cfg: DepthConfig, netH: number, netW: number, session: ModelSession, debug: boolean) {
     this.cfg = cfg;
     this.netH = netH;
     this.netW = netW;
-    this.#first = first;
-    this.#next = next;
+    this.#session = session;
     this.#debug = debug;
+    this.#emptyCache = depthCacheShapes(cfg, netH, netW).map((s) => f32(s));
   }
 
   static async load(cfg: DepthConfig, weights: WeightReader, netH: number, netW: number, opts: DepthModelOptions = {}): Promise<DepthModel> {
@@ -57,19 +59,16 @@ export class DepthModel {
     const pos = posEmbedFor(cfg, weights, netH, netW);
     const p = (g: Parameters<typeof paramSource>[0]) => paramSource(g, weights);
     const debug = opts.debug ?? false;
-    const first = await ModelSession.fromGraph(buildDepthGraph(cfg, { frames: 1, netH, netW, cached: false }, p, pos, { debug }), opts);
-    const next = await ModelSession.fromGraph(buildDepthGraph(cfg, { frames: 1, netH, netW, cached: true }, p, pos, { debug }), opts);
-    return new DepthModel(cfg, netH, netW, first, next, debug);
+    const graph = buildDepthGraph(cfg, { frames: 1, netH, netW, cached: true, optionalCache: true }, p, pos, { debug });
+    return new DepthModel(cfg, netH, netW, await ModelSession.fromGraph(graph, opts), debug);
   }
 
   /** One frame [1, 3, h, w]; `cache` from the previous frame's result, or none for the first. */
   async frame(image: F32Tensor, cache?: readonly F32Tensor[]): Promise<DepthFrameResult> {
-    const feeds: Record<string, F32Tensor> = { image };
-    if (cache) {
-      if (cache.length !== CACHE_ENTRIES) throw new Error(`depth: cache has ${cache.length} entries, expected ${CACHE_ENTRIES}`);
-      cache.forEach((c, i) => (feeds[cacheInputName(i)] = c));
-    }
-    return collect(await (cache ? this.#next : this.#first).run(feeds), this.#debug);
+    if (cache && cache.length !== CACHE_ENTRIES) throw new Error(`depth: cache has ${cache.length} entries, expected ${CACHE_ENTRIES}`);
+    const feeds: Record<string, Tensor> = { image, [CACHE_VALID_INPUT]: { dtype: 'bool', shape: [1], data: Uint8Array.of(cache ? 1 : 0) } };
+    (cache ?? this.#emptyCache).forEach((c, i) => (feeds[cacheInputName(i)] = c));
+    return collect(await this.#session.run(feeds), this.#debug);
   }
 
   /** scope's call: frames [T, 3, h, w] one at a time, the cache starting empty → depth [T, h, w]. */
@@ -89,8 +88,7 @@ export class DepthModel {
   }
 
   async release(): Promise<void> {
-    await this.#first.release();
-    await this.#next.release();
+    await this.#session.release();
   }
 }
 

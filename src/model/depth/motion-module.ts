@@ -8,10 +8,14 @@
  * normed input to the current frame's along time, adds pe[0..P+T), and takes queries from the
  * current frames only. Each attention block returns its current normed, pre-PE input as the
  * next cache ([h·w, 1, C] for the last frame).
+ *
+ * With `cacheValid` (bool [1]) one graph serves both cases: when it is false the cached key is
+ * masked out (logit −1e30, weight exactly 0) and the current frames take pe[0…T) as if there
+ * were no cache, which reproduces the cache-less attention exactly.
  */
 import type { Value } from '../onnx/graph.ts';
 import { groupNorm, type ParamSource } from '../onnx/nn.ts';
-import { add, concat, gelu, gemmTransB, layerNormalization, matmul, mul, reshape, slice, softmax, transpose } from '../onnx/ops.ts';
+import { add, concat, gelu, gemmTransB, layerNormalization, matmul, mul, reshape, slice, softmax, transpose, where } from '../onnx/ops.ts';
 import type { DepthConfig } from './config.ts';
 
 const GN_EPS = 1e-6;
@@ -29,14 +33,23 @@ function lin(x: Value, p: ParamSource, prefix: string, bias = true): Value {
 }
 
 /** Attention over time. `normed` [T·S, C] in (frame, position) order; `cached` [S, P, C] or none. */
-function temporalAttention(normed: Value, T: number, S: number, heads: number, p: ParamSource, prefix: string, cached: Value | undefined): { out: Value; current: Value } {
+function temporalAttention(normed: Value, T: number, S: number, heads: number, p: ParamSource, prefix: string, cached: Value | undefined, cacheValid: Value | undefined): { out: Value; current: Value } {
   const C = normed.staticShape()[1]!;
   const d = C / heads;
   const current = transpose(reshape(normed, [T, S, C]), [1, 0, 2]); // [S, T, C]
   const P = cached ? cached.staticShape()[1]! : 0;
   const seq = cached ? concat([cached, current], 1) : current; // [S, P+T, C]
   const L = P + T;
-  const pe = slice(p(`${prefix}.pos_encoder.pe`), [0], [L], [1]); // [1, L, C]
+  const table = p(`${prefix}.pos_encoder.pe`);
+  let pe = slice(table, [0], [L], [1]); // [1, L, C]
+  let keyBias: Value | undefined;
+  if (cached && cacheValid) {
+    const g = normed.graph;
+    const currentPe = where(cacheValid, slice(table, [P], [L], [1]), slice(table, [0], [T], [1]));
+    pe = concat([slice(table, [0], [P], [1]), currentPe], 1);
+    const cacheBias = where(cacheValid, g.constant(new Array<number>(P).fill(0), 'float32', [P]), -1e30);
+    keyBias = concat([cacheBias, g.constant(new Array<number>(T).fill(0), 'float32', [T])], 0); // [L]
+  }
   const x = add(seq, pe);
   const flat = reshape(x, [S * L, C]);
   const queries = P > 0 ? reshape(slice(x, [P], [L], [1]), [S * T, C]) : flat;
@@ -44,7 +57,8 @@ function temporalAttention(normed: Value, T: number, S: number, heads: number, p
   const q = heads4(lin(queries, p, `${prefix}.to_q`, false), T);
   const k = heads4(lin(flat, p, `${prefix}.to_k`, false), L);
   const v = heads4(lin(flat, p, `${prefix}.to_v`, false), L);
-  const probs = softmax(mul(matmul(q, transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(d)), -1); // [S, H, T, L]
+  const logits = mul(matmul(q, transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(d)); // [S, H, T, L]
+  const probs = softmax(keyBias ? add(logits, keyBias) : logits, -1);
   const attended = reshape(transpose(matmul(probs, v), [0, 2, 1, 3]), [S * T, C]); // (position, frame) order
   const projected = lin(attended, p, `${prefix}.to_out.0`);
   const out = reshape(transpose(reshape(projected, [S, T, C]), [1, 0, 2]), [T * S, C]);
@@ -52,7 +66,7 @@ function temporalAttention(normed: Value, T: number, S: number, heads: number, p
 }
 
 /** `x` is [T, C, h, w] (the frames of one clip); `cache` holds one [h·w, P, C] per attention block. */
-export function motionModule(x: Value, cfg: DepthConfig, p: ParamSource, prefix: string, cache?: readonly Value[]): MotionModuleOutput {
+export function motionModule(x: Value, cfg: DepthConfig, p: ParamSource, prefix: string, cache?: readonly Value[], cacheValid?: Value): MotionModuleOutput {
   const g = x.graph;
   const [T, C, h, w] = x.staticShape() as [number, number, number, number];
   const S = h * w;
@@ -64,7 +78,7 @@ export function motionModule(x: Value, cfg: DepthConfig, p: ParamSource, prefix:
     const newCache: Value[] = [];
     for (let k = 0; k < ATTENTION_BLOCKS; k++) {
       const n = layerNormalization(z, LN_EPS, p(`${blockPrefix}.norms.${k}.weight`), p(`${blockPrefix}.norms.${k}.bias`));
-      const a = temporalAttention(n, T, S, cfg.motionHeads, p, `${blockPrefix}.attention_blocks.${k}`, cache?.[k]);
+      const a = temporalAttention(n, T, S, cfg.motionHeads, p, `${blockPrefix}.attention_blocks.${k}`, cache?.[k], cacheValid);
       z = add(z, a.out);
       newCache.push(a.current);
     }
