@@ -24,6 +24,9 @@ declare const window: any;
 declare const navigator: any;
 declare const RTCPeerConnection: any;
 declare const RTCRtpSender: any;
+declare const DataTransfer: any;
+declare const File: any;
+declare const DragEvent: any;
 type RTCPeerConnection = any;
 type HTMLVideoElement = any;
 type CanvasRenderingContext2D = any;
@@ -279,6 +282,45 @@ describe('live server in real Chromium', () => {
     await page.fill('#seed', '42');
     await page.dispatchEvent('#seed', 'change');
     await waitFor('the error to clear', () => page.isHidden('#error'), 5_000);
+  });
+
+  it('takes a rectangle mask drawn on the camera view, and a reference image dropped on the page', async () => {
+    // Drag across the left half of the camera view: the preview dims everything outside the mask.
+    const box = (await page.locator('#mask-layer').boundingBox())!;
+    await page.mouse.move(box.x + 2, box.y + 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5, { steps: 4 });
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height - 2, { steps: 4 });
+    await page.mouse.up();
+    const applied = await waitFor('the mask to be applied', async () => (await messages(page)).find((m) => m.type === 'applied' && (m.params as { mask: unknown }).mask));
+    const mask = (applied.params as { mask: { x: number; width: number } }).mask;
+    expect(mask.x).toBeLessThan(0.02);
+    expect(mask.width).toBeGreaterThan(0.45);
+    expect(mask.width).toBeLessThan(0.55);
+    await new Promise((r) => setTimeout(r, 700));
+    const { local, remote } = await barColours(page);
+    const lumaOf = (c: number[]) => lumaBt601(c[0], c[1], c[2]);
+    expect(Math.abs(remote[0][0] - lumaOf(local[0]))).toBeLessThanOrEqual(16); // inside: gray as before
+    expect(Math.abs(remote[6][0] - (lumaOf(local[6]) >> 1))).toBeLessThanOrEqual(16); // outside: dimmed to half
+    await page.click('#clear-mask');
+
+    // Drop a PNG on the drop zone: it is uploaded and becomes the session's reference.
+    await page.evaluate(async () => {
+      const c = document.createElement('canvas');
+      c.width = 32;
+      c.height = 24;
+      const g = c.getContext('2d');
+      g.fillStyle = '#c03020';
+      g.fillRect(0, 0, 32, 24);
+      const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'reference.png', { type: 'image/png' }));
+      document.getElementById('dropzone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    const id = await sessionId(page);
+    await waitFor('the reference to be set', () => server.app.sessions.get(id)?.params.referenceId, 10_000);
+    expect(await page.isVisible('#reference-preview')).toBe(true);
+    await waitFor('the mask to be cleared', () => server.app.sessions.get(id)?.params.mask === null, 5_000);
   });
 
   it('keeps two browser sessions at once isolated', async () => {
