@@ -18,6 +18,21 @@ export interface VideoIngestOptions {
   readonly rembBitrate?: number;
 }
 
+/**
+ * REMB encodes the bitrate as mantissa (18 bits) · 2^exp (6 bits). werift's serializer writes
+ * these two fields only (not `bitrate`), so they must be filled in.
+ */
+export function rembBitrateFields(bitrate: number): { brExp: number; brMantissa: number } {
+  if (!Number.isFinite(bitrate) || bitrate < 0) throw new Error(`REMB bitrate ${bitrate} must be a non-negative number`);
+  let exp = 0;
+  let mantissa = Math.floor(bitrate);
+  while (mantissa >= 1 << 18) {
+    mantissa = Math.floor(mantissa / 2);
+    exp++;
+  }
+  return { brExp: exp, brMantissa: mantissa };
+}
+
 /** The codec of an incoming packet, from its payload type in the negotiated codec list. */
 export function codecOfPayload(transceiver: RTCRtpTransceiver, payloadType: number): VideoCodec {
   const codec = transceiver.codecs.find((c) => c.payloadType === payloadType);
@@ -88,10 +103,13 @@ export class VideoIngest {
     requestKeyframe();
     const remb = () => {
       if (this.#closed || track.ssrc === undefined) return;
+      const bitrate = opts.rembBitrate ?? 2_500_000;
       const feedback = new ReceiverEstimatedMaxBitrate({
         senderSsrc: transceiver.receiver.rtcpSsrc,
         mediaSsrc: 0,
-        bitrate: BigInt(opts.rembBitrate ?? 2_500_000),
+        ...rembBitrateFields(bitrate),
+        bitrate: BigInt(bitrate),
+        ssrcNum: 1,
         ssrcFeedbacks: [track.ssrc],
       });
       void transceiver.dtlsTransport?.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback })]).catch(() => undefined);
