@@ -235,6 +235,16 @@ describe('live server in real Chromium', () => {
     const fps = result.shownFrames / result.seconds;
     const id = await sessionId(page);
     const s = server.app.sessions.get(id)!.stats();
+    const sendBitrate = await page.evaluate(async () => {
+      let bps = 0;
+      (await window.vace.pc.getStats()).forEach((r: { type: string; kind?: string; targetBitrate?: number }) => {
+        if (r.type === 'outbound-rtp' && r.kind === 'video') bps = r.targetBitrate ?? 0;
+      });
+      return bps;
+    });
+    console.log(`[e2e] camera send bitrate Chromium targets with our REMB: ${(sendBitrate / 1e6).toFixed(2)} Mb/s`);
+    // werift's own feedback (and our REMB before its fields were filled) left it near 0.3–0.5 Mb/s.
+    expect(sendBitrate).toBeGreaterThan(1_000_000);
     console.log(
       `[e2e] gray preview ${W}×${H}: camera→returned-frame latency p50 ${pct(0.5).toFixed(0)} ms, p90 ${pct(0.9).toFixed(0)} ms ` +
         `(${sorted.length} matched frames); output ${fps.toFixed(1)} FPS shown in the browser; server in ${s.inputFps} FPS, out ${s.outputFps} FPS, ` +
