@@ -80,7 +80,12 @@ export class LiveSession {
     this.kind = opts.kind;
     this.width = opts.width;
     this.height = opts.height;
-    this.#pipeline = new SessionPipeline({ controls: opts.controls, generators: opts.generators, initialParams: opts.initialParams });
+    this.#pipeline = new SessionPipeline({
+      controls: opts.controls,
+      generators: opts.generators,
+      initialParams: opts.initialParams,
+      frameSize: { width: opts.width, height: opts.height },
+    });
     this.#egress = new VideoEgress({ onError: (m) => this.#error(m) });
     this.#subs.push(
       this.#pipeline.output$.subscribe((f) => {

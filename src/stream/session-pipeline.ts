@@ -30,6 +30,8 @@ export interface SessionPipelineOptions {
   readonly initialParams?: SessionParamsPatch;
   /** Frames the input queue holds at most (default 24: two model chunks). */
   readonly queueCapacity?: number;
+  /** Size of the frames the session will push, told to a generator made before the first frame. */
+  readonly frameSize?: { readonly width: number; readonly height: number };
   /** Chunk size in preview mode (default 1: camera rate). */
   readonly previewChunkFrames?: number;
   readonly now?: () => number;
@@ -247,7 +249,7 @@ export class SessionPipeline {
 
   #lastSize?: { width: number; height: number };
   #frameSize(): { width: number; height: number } {
-    return this.#lastSize ?? { width: 640, height: 360 };
+    return this.#lastSize ?? this.#opts.frameSize ?? { width: 640, height: 360 };
   }
 
   /** Applies the queued update at a chunk boundary. */

@@ -191,4 +191,17 @@ describe('SessionPipeline', () => {
     expect(gen.inputs[1].references?.[0]).toBe(image);
     await p.close();
   });
+
+  it('tells the generator factory the session frame size before any frame arrived', async () => {
+    const registry = new GeneratorRegistry();
+    const sizes: { width: number; height: number }[] = [];
+    registry.register({ id: 'recording', title: 'test' }, (o) => {
+      sizes.push({ width: o.width, height: o.height });
+      return new RecordingGenerator();
+    });
+    const p = new SessionPipeline({ controls: controlSource(), generators: registry, frameSize: { width: 320, height: 176 } });
+    expect((await p.updateParams({ mode: 'generate' })).ok).toBe(true);
+    expect(sizes).toEqual([{ width: 320, height: 176 }]);
+    await p.close();
+  });
 });
