@@ -66,5 +66,17 @@ export class GeneratorRegistry {
   }
 }
 
+/** What a loaded model preset offers (structurally, e.g. src/presets/bundle.ts ModelBundle). */
+export interface GeneratorSource {
+  readonly preset: string;
+  readonly description: string;
+  createGenerator(): ChunkGenerator;
+}
+
+/** Registers a loaded preset so every session can make its own generator from it. */
+export function registerPreset(registry: GeneratorRegistry, source: GeneratorSource, options: { makeDefault?: boolean } = {}): () => void {
+  return registry.register({ id: source.preset, title: source.preset, description: source.description }, () => source.createGenerator(), options);
+}
+
 /** The process-wide registry the server uses unless it is given another. */
 export const generators = new GeneratorRegistry();

@@ -15,6 +15,7 @@ import { BoundedQueue } from './frame-queue.ts';
 import { packChunk, unpackChunk } from './chunk.ts';
 import { Pacer, RateCounter } from './pacer.ts';
 import { buildMask, dimOutsideMask } from './mask.ts';
+import { resizeCover } from './resize.ts';
 import { DEFAULT_PARAMS, parseParamsPatch, type SessionParams, type SessionParamsPatch } from './params.ts';
 import { NoModelLoadedError, type GeneratorRegistry } from './generators.ts';
 import type { TimedFrame } from './types.ts';
@@ -311,6 +312,11 @@ export class SessionPipeline {
     }
     this.#lastSize = { width: chunk.width, height: chunk.height };
     const params = this.#params;
+    if (params.mode === 'generate' && this.#generator) {
+      // Model presets take one fixed size; fit the camera to it before the control runs.
+      const size = this.#generator.outputSize(chunk.width, chunk.height);
+      chunk = resizeCover(chunk, size.width, size.height);
+    }
     let out: RgbFrames;
     try {
       const control = await this.#control.process(chunk);

@@ -204,4 +204,24 @@ describe('SessionPipeline', () => {
     expect(sizes).toEqual([{ width: 320, height: 176 }]);
     await p.close();
   });
+
+  it('fits camera chunks to a generator that takes one fixed size', async () => {
+    const registry = new GeneratorRegistry();
+    class FixedSize extends RecordingGenerator {
+      override outputSize() {
+        return { width: 2, height: 2 };
+      }
+    }
+    const gen = new FixedSize();
+    registry.register({ id: 'fixed', title: 'test' }, () => gen);
+    const p = new SessionPipeline({ controls: controlSource(), generators: registry, queueCapacity: 100, initialParams: { control: 'ten' } });
+    await p.updateParams({ mode: 'generate' });
+    const out = firstValueFrom(p.output$);
+    for (let i = 0; i < 13; i++) p.pushFrame(frame(i), i);
+    const first = await out;
+    expect(gen.inputs[0].frames).toMatchObject({ width: 2, height: 2, count: 13 });
+    expect(gen.inputs[0].control!.frames).toMatchObject({ width: 2, height: 2, count: 13 });
+    expect(first.frame).toMatchObject({ width: 2, height: 2 });
+    await p.close();
+  });
 });
