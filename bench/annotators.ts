@@ -13,10 +13,11 @@
  * share of the shorter stage hidden behind the other: (gen + ann − pipelined) / min(gen, ann).
  * Prints a table, then one JSON line (`{"bench":"annotators",...}`).
  *
- * On the shared 2-vCPU development VM the overlap depends on what else runs: with other work
- * holding the load average near 10 it fell to 0–42% (two FMA-bound ORT processes then each ran
- * ~2.6× slower concurrently), at a load average near 4 it reached 64–74% for 12-frame chunks.
- * The printed load average says which case a run was.
+ * On the shared 2-vCPU development VM the overlap swings with whatever else runs there: across
+ * five runs (load average 4–10) depth's ranged from 0% to 74% and scribble's from 32% to 64%;
+ * two FMA-bound ORT processes once each ran ~2.6× slower side by side, while two plain-JS loops
+ * overlap fully. The printed load average helps to tell the cases apart; read the overlap
+ * column on a machine with spare cores.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
