@@ -131,8 +131,15 @@ async function sendParams(params: Record<string, unknown>): Promise<void> {
 function onServerMessage(m: ServerMessage): void {
   state.messages.push(m);
   if (state.messages.length > 200) state.messages.shift();
-  if (m.type === 'applied' || m.type === 'hello') syncControls(m.params as Record<string, unknown>);
-  if (m.type === 'error') showError(String(m.message));
+  if (m.type === 'applied' || m.type === 'hello') {
+    appliedParams = m.params as Record<string, unknown>;
+    syncControls(appliedParams);
+  }
+  if (m.type === 'error') {
+    showError(String(m.message));
+    // A refused change changed nothing on the server: show the settings that are in effect.
+    syncControls(appliedParams);
+  }
   else if (m.type === 'ack') showError(null);
   else if (m.type === 'stats') {
     state.lastStats = m.stats as Record<string, unknown>;
@@ -142,6 +149,8 @@ function onServerMessage(m: ServerMessage): void {
     void stop();
   }
 }
+
+let appliedParams: Record<string, unknown> | undefined;
 
 /** Shows the parameters the server applied (they may come from another client or from REST). */
 function syncControls(p: Record<string, unknown> | undefined): void {
