@@ -57,8 +57,9 @@ export class Fixture {
 
   tolerance(key: string): Tolerance {
     const t = this.manifest.tensors?.[key]?.tolerance ?? this.manifest.tolerance?.per_key?.[key] ?? this.manifest.tolerance?.default;
-    if (!t) throw new Error(`fixture ${this.name}: no tolerance recorded for "${key}"`);
-    return { atol: t.atol, rtol: t.rtol };
+    if (!t || typeof t.atol !== 'number') throw new Error(`fixture ${this.name}: no tolerance recorded for "${key}"`);
+    // Some manifests record only atol for a key: rtol then falls back to the default's, else 0.
+    return { atol: t.atol, rtol: t.rtol ?? this.manifest.tolerance?.default?.rtol ?? 0 };
   }
 
   /** Names of the recorded tensors matching a pattern, in manifest order. */
