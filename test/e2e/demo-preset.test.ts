@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/serve.ts';
 import { defaultModelsDir } from '../../src/models/hub.ts';
+import { liveFfmpegChildren } from '../../src/media/ffmpeg-process.ts';
 import { patternY4m } from '../../src/media/test-pattern.ts';
 import { loadDemoBundle, type ModelBundle } from '../../src/presets/bundle.ts';
 import { GeneratorRegistry, registerPreset } from '../../src/stream/generators.ts';
@@ -74,6 +75,12 @@ describe('demo preset in generate mode, in real Chromium', () => {
     expect(await video.jsonValue()).toEqual([bundle.width, bundle.height]);
     stats = server.app.sessions.get(id)!.stats();
     console.log(`[e2e] demo preset ${bundle.width}×${bundle.height}: ${stats.chunkMs} ms per chunk, output ${stats.outputFps} FPS, ${stats.chunks} chunks`);
+
+    // Leaving mid-chunk frees everything: the session, its generator and its ffmpeg children.
     await page.close();
+    const end = Date.now() + 15_000;
+    while (Date.now() < end && (server.app.sessions.get(id) || liveFfmpegChildren() > 0)) await new Promise((r) => setTimeout(r, 200));
+    expect(server.app.sessions.get(id)).toBeUndefined();
+    expect(liveFfmpegChildren()).toBe(0);
   });
 });
