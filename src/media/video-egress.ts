@@ -23,6 +23,7 @@ export class VideoEgress {
   readonly #start = performance.now();
   #closed = false;
   #sentFrames = 0;
+  #keyframes = 0;
 
   constructor(opts: VideoEgressOptions = {}) {
     this.#encoder = new FrameEncoder({
@@ -33,6 +34,7 @@ export class VideoEgress {
         const ts = Math.round((performance.now() - this.#start) * 90);
         const packets = this.#packetizer.packetize(f.data, ts);
         this.#sentFrames++;
+        if (f.keyframe) this.#keyframes++;
         for (const sender of this.#senders.keys()) {
           if (!isVp8(sender)) continue;
           for (const p of packets) void sender.sendRtp(p.clone()).catch(() => undefined);
@@ -72,6 +74,11 @@ export class VideoEgress {
 
   get sentFrames(): number {
     return this.#sentFrames;
+  }
+
+  /** Keyframes produced so far (one per encoder start: the first frame and each PLI/FIR answered). */
+  get keyframes(): number {
+    return this.#keyframes;
   }
 
   get viewers(): number {

@@ -46,6 +46,7 @@ export interface SessionStats extends PipelineStats {
   readonly framesDecoded: number;
   readonly framesEncoded: number;
   readonly encoderDrops: number;
+  readonly keyframesSent: number;
   readonly uptimeS: number;
   readonly errors: readonly string[];
 }
@@ -219,6 +220,7 @@ export class LiveSession {
       framesDecoded: this.#framesDecoded,
       framesEncoded: this.#egress.sentFrames,
       encoderDrops: this.#egress.droppedFrames,
+      keyframesSent: this.#egress.keyframes,
       uptimeS: Math.round((performance.now() - this.#started) / 100) / 10,
       errors: this.#errors.slice(-5),
     };

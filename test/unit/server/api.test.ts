@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../src/cli/serve.ts';
+import { liveFfmpegChildren } from '../../../src/media/ffmpeg-process.ts';
 import { GeneratorRegistry } from '../../../src/stream/generators.ts';
 
 /** An SDP offer from a real (werift) peer, as a browser would send. */
@@ -163,6 +164,20 @@ describe('live server API', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toMatch(/no model loaded/);
     expect((await inject({ method: 'GET', url: '/api/health' })).json().sessions).toBe(0);
+  });
+
+  it('creates and ends several sessions concurrently without leaking any (bounded: 6)', async () => {
+    const offers = await Promise.all(Array.from({ length: 6 }, () => makeOffer()));
+    peers.push(...offers.map((o) => o.pc));
+    const created = await Promise.all(offers.map((o) => inject({ method: 'POST', url: '/api/sessions', payload: { sdp: o.sdp } })));
+    expect(created.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
+    const ids = created.map((r) => r.json().id as string);
+    expect(new Set(ids).size).toBe(6);
+    expect((await inject({ method: 'GET', url: '/api/health' })).json().sessions).toBe(6);
+    const ended = await Promise.all(ids.map((id) => inject({ method: 'DELETE', url: `/api/sessions/${id}` })));
+    expect(ended.map((r) => r.statusCode)).toEqual(Array(6).fill(204));
+    expect((await inject({ method: 'GET', url: '/api/health' })).json().sessions).toBe(0);
+    expect(liveFfmpegChildren()).toBe(0);
   });
 
   it('keeps two sessions isolated', async () => {
