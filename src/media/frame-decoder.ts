@@ -38,6 +38,9 @@ export class FrameDecoder {
       // Frame threading delays output by one frame per thread.
       '-threads', '1',
       ...input, '-i', 'pipe:0',
+      // Passthrough timing: the default constant-rate output logic holds a frame back to decide
+      // on duplicates (measured: 2 frames behind the input without it, 1 with it).
+      '-vsync', 'passthrough',
       '-vf', `scale=${width}:${height}`,
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
     ]);
