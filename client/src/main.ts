@@ -210,7 +210,7 @@ function renderStats(): void {
     `output FPS  ${state.outputFps.toFixed(1)}`,
     `chunk       ${f(s.chunkMs, ' ms')}`,
     // Network + server + jitter buffer + decode from WebRTC stats; camera capture and display are not included.
-    `latency     ${latency === null ? '–' : `~${Math.round(latency)} ms (est.)`}`,
+    `latency     ${latency === null ? '–' : `~${Math.round(latency)} ms (net+server est.)`}`,
     `dropped     ${f(s.droppedFrames)}`,
     `mode        ${String(s.mode ?? '–')} / ${String(s.control ?? '–')}`,
   ].join('\n');
