@@ -6,6 +6,7 @@ import { ServerError, createSession, request } from './signalling.ts';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   status: $<HTMLSpanElement>('status'),
+  model: $<HTMLSpanElement>('model'),
   error: $<HTMLDivElement>('error'),
   local: $<HTMLVideoElement>('local'),
   remote: $<HTMLVideoElement>('remote'),
@@ -77,7 +78,15 @@ function describe(err: unknown): string {
 async function loadOptions(): Promise<void> {
   try {
     const res = await request('/api/models');
-    const models = (await res.json()) as { controls: { id: string; description: string }[]; modes: { id: string; available: boolean }[] };
+    const models = (await res.json()) as {
+      controls: { id: string; description: string }[];
+      modes: { id: string; available: boolean }[];
+      generators: { id: string; description?: string }[];
+      defaultGenerator: string | null;
+    };
+    // Say plainly which model generate mode runs (the demo preset's random weights give abstract output).
+    const model = models.generators.find((g) => g.id === models.defaultGenerator) ?? models.generators[0];
+    ui.model.textContent = model ? `model: ${model.description ?? model.id}` : 'no model loaded (preview only)';
     ui.control.replaceChildren(...models.controls.map((c) => new Option(c.id, c.id, c.id === 'passthrough', c.id === 'passthrough')));
     for (const c of models.controls) ui.control.querySelector(`option[value="${c.id}"]`)?.setAttribute('title', c.description);
     const gen = models.modes.find((m) => m.id === 'generate');

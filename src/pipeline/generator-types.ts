@@ -13,6 +13,10 @@ export interface GenerationParams {
   /** V2V strength in (0, 1]; undefined = text mode (pure noise). */
   readonly noiseScale?: number;
   readonly steps?: readonly number[];
+  /** How weighted prompts and prompt transitions blend: 'linear' (norm-preserving) or 'slerp'. */
+  readonly interpolation?: 'linear' | 'slerp';
+  /** Chunks over which a prompt change blends from old to new (1 = instant). */
+  readonly transitionChunks?: number;
 }
 
 export interface ChunkInput {

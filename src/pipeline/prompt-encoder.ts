@@ -19,10 +19,10 @@ export class WeightedPromptEncoder {
     this.interpolation = interpolation;
   }
 
-  async encode(prompt: string): Promise<F32Tensor> {
+  async encode(prompt: string, interpolation: Interpolation = this.interpolation): Promise<F32Tensor> {
     const parts = parseWeightedPrompts(prompt);
     if (parts.length === 1) return this.#embedder.embed(parts[0]!.text);
     const embeddings = await Promise.all(parts.map((p) => this.#embedder.embed(p.text)));
-    return blendEmbeddings(parts.map((p, i) => ({ embedding: embeddings[i]!, weight: p.weight })), this.interpolation);
+    return blendEmbeddings(parts.map((p, i) => ({ embedding: embeddings[i]!, weight: p.weight })), interpolation);
   }
 }

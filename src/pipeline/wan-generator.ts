@@ -22,7 +22,7 @@ import { CausalStream, type ChunkTimings } from './causal-stream.ts';
 import { maskFramesToTensor, rgbFramesToCFHW } from './frame-tensors.ts';
 import { PromptTransition } from './prompt-transition.ts';
 import { cleanPrompt } from '../model/text/prompt-clean.ts';
-import type { ChunkGenerator, ChunkInput } from './generator-types.ts';
+import type { ChunkGenerator, ChunkInput, GenerationParams } from './generator-types.ts';
 import { inferVaceMode, type VaceMode } from './mode.ts';
 import { SeededNoise } from './noise.ts';
 import { v2vSteps } from './scheduler.ts';
@@ -30,7 +30,8 @@ import { buildVaceContext, type VaceInputs } from './vace-context.ts';
 
 /** Text → UMT5-style embeddings [rows ≤ text_len, text_dim] (padding rows zeroed). */
 export interface PromptEncoder {
-  encode(prompt: string): Promise<F32Tensor>;
+  /** `interpolation` blends weighted prompts (`a:0.7 | b:0.3`). */
+  encode(prompt: string, interpolation?: 'linear' | 'slerp'): Promise<F32Tensor>;
 }
 
 export interface WanGeneratorOptions {
@@ -45,7 +46,7 @@ export interface WanGeneratorOptions {
   /** Pixels per latent cell (TAE spatial stride, 8). */
   spatialStride?: number;
   referenceHints?: ReferenceHintMode;
-  /** Shared across sessions: DiT text embeddings per cleaned prompt. */
+  /** Shared across sessions: DiT text embeddings per cleaned prompt (keys arrive cleaned: use `keyOf: (k) => k`). */
   contextCache?: PromptCache;
   /** Chunks over which a prompt change blends from old to new (default 4; 1 = instant). */
   transitionChunks?: number;
@@ -94,7 +95,7 @@ export class WanStreamGenerator implements ChunkGenerator {
     this.#frames = opts.dit.shape.latentFrames * (opts.temporalStride ?? 4);
     this.#stream = new CausalStream(opts.dit, { sinkFrames: opts.sinkFrames, windowFrames: opts.windowFrames });
     this.#hintCache = new ReferenceHintCache(opts.referenceHints ?? 'reuse');
-    this.#contextCache = opts.contextCache ?? new PromptCache({ maxBytes: 64 << 20 });
+    this.#contextCache = opts.contextCache ?? new PromptCache({ maxBytes: 64 << 20, keyOf: (k) => k });
     this.#transitionChunks = opts.transitionChunks;
   }
 
@@ -108,17 +109,19 @@ export class WanStreamGenerator implements ChunkGenerator {
    * encoded in the background while chunks keep the current conditioning, then blended in over
    * the transition's chunks, with one KV recache when the new prompt is reached.
    */
-  async #conditioning(prompt: string): Promise<{ contextEmb: F32Tensor; alpha: number; recached: number }> {
-    const key = cleanPrompt(prompt);
+  async #conditioning(prompt: string, p: GenerationParams): Promise<{ contextEmb: F32Tensor; alpha: number; recached: number }> {
+    // The interpolation is part of what the text means: `a | b` blended linearly ≠ by slerp.
+    const key = `${cleanPrompt(prompt)}${p.interpolation === 'slerp' ? '\u0000slerp' : ''}`;
+    const blend = { chunks: p.transitionChunks ?? this.#transitionChunks, interpolation: p.interpolation };
     if (!this.#transition) {
-      this.#transition = new PromptTransition(await this.#text.encode(prompt), key, { chunks: this.#transitionChunks });
+      this.#transition = new PromptTransition(await this.#text.encode(prompt, p.interpolation), key, blend);
     } else if (key !== this.#transition.targetKey && key !== this.#pendingPrompt) {
       this.#pendingPrompt = key;
       const transition = this.#transition;
-      this.#text.encode(prompt).then(
+      this.#text.encode(prompt, p.interpolation).then(
         (emb) => {
           if (this.#transition === transition && this.#pendingPrompt === key) {
-            transition.setTarget(emb, key);
+            transition.setTarget(emb, key, blend);
             this.#pendingPrompt = undefined;
           }
         },
@@ -135,7 +138,7 @@ export class WanStreamGenerator implements ChunkGenerator {
     }
     const c = this.#transition.next();
     // Steady state hits the cache; blended chunks of a transition are embedded on the fly.
-    const contextEmb = c.alpha === 1 && !this.#transition.transitioning ? await this.contextFor(this.#transition.targetKey, c.embedding) : await this.#dit.embedText(c.embedding);
+    const contextEmb = c.alpha === 1 && !this.#transition.transitioning ? await this.#contextFor(this.#transition.targetKey, c.embedding) : await this.#dit.embedText(c.embedding);
     let recached = 0;
     if (c.recache) {
       recached = await this.#stream.recache(contextEmb);
@@ -160,9 +163,9 @@ export class WanStreamGenerator implements ChunkGenerator {
     return this.#frames;
   }
 
-  /** DiT-ready text context for a prompt (UMT5 + the DiT's text MLP), cached by cleaned text. */
-  contextFor(prompt: string, encoded?: F32Tensor): Promise<F32Tensor> {
-    return this.#contextCache.getOrCompute(prompt, async () => this.#dit.embedText(encoded ?? (await this.#text.encode(prompt))));
+  /** DiT-ready text context (UMT5 + the DiT's text MLP) for a conditioning key, cached. */
+  #contextFor(key: string, encoded: F32Tensor): Promise<F32Tensor> {
+    return this.#contextCache.getOrCompute(key, () => this.#dit.embedText(encoded));
   }
 
   #checkFrames(frames: RgbFrames, what: string): void {
@@ -189,7 +192,7 @@ export class WanStreamGenerator implements ChunkGenerator {
     this.#checkFrames(input.frames, 'input frames');
     if (input.control) this.#checkFrames(input.control.frames, 'control frames');
     const p = input.params;
-    const { contextEmb, alpha, recached } = await this.#conditioning(p.prompt);
+    const { contextEmb, alpha, recached } = await this.#conditioning(p.prompt, p);
 
     // VACE context: per chunk when it depends on control frames, once when static.
     const v0 = performance.now();

@@ -88,7 +88,8 @@ export interface BundleParts {
 export function makeBundle(parts: BundleParts): ModelBundle {
   // Shared by every session: text-encoder outputs and DiT text contexts per cleaned prompt.
   const textCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20 });
-  const contextCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20 });
+  // Keys are already cleaned (and carry the blend mode), so they are used as they are.
+  const contextCache = new PromptCache<F32Tensor>({ maxBytes: 256 << 20, keyOf: (k) => k });
   const embedder = { embed: (t: string) => textCache.getOrCompute(t, async () => (await parts.text.encode(t)).embedding) };
   const promptEncoder = new WeightedPromptEncoder(embedder);
   let released = false;

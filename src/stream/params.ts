@@ -45,6 +45,10 @@ export const sessionParamsSchema = z
     /** Rectangle to regenerate (1 inside), null = whole frame. */
     mask: maskRectSchema.nullable(),
     outpaint: outpaintSchema,
+    /** How weighted prompts (`a:0.7 | b:0.3`) and prompt transitions blend. */
+    interpolation: z.enum(['linear', 'slerp']),
+    /** Chunks over which a new prompt blends in (then one KV recache); 1 = switch at once. */
+    transitionChunks: z.number().int().min(1).max(32),
     /** Id of a reference image uploaded with POST /api/sessions/:id/reference, null = none. */
     referenceId: z.string().max(64).nullable(),
   })
@@ -65,6 +69,8 @@ export const DEFAULT_PARAMS: SessionParams = {
   steps: [1000, 750, 500, 250],
   mask: null,
   outpaint: { direction: 'none', amount: 0.25 },
+  interpolation: 'linear',
+  transitionChunks: 4,
   referenceId: null,
 };
 

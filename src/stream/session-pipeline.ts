@@ -325,7 +325,9 @@ export class SessionPipeline {
         const reference = params.referenceId ? this.#references.get(params.referenceId) : undefined;
         out = await this.#generator.generate({
           frames: chunk,
-          control: { frames: control.frames, mask },
+          // 'passthrough' in generate mode means no VACE control (text or V2V from the camera);
+          // a mask alone still selects what is regenerated.
+          control: this.#control.id === 'passthrough' && !mask ? undefined : { frames: control.frames, mask },
           params: generationParams(params),
           references: reference ? [reference] : undefined,
         });
@@ -374,6 +376,8 @@ function generationParams(p: SessionParams): GenerationParams {
     contextScale: p.contextScale,
     noiseScale: p.noiseScale ?? undefined,
     steps: p.steps,
+    interpolation: p.interpolation,
+    transitionChunks: p.transitionChunks,
   };
 }
 

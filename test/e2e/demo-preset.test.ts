@@ -50,6 +50,8 @@ describe('demo preset in generate mode, in real Chromium', () => {
 
     const page = await browser.newPage();
     await page.goto(server.url + '/');
+    // The page says plainly that the demo model has random weights.
+    await page.waitForFunction(() => /random weights/.test(document.querySelector('#model')?.textContent ?? ''), null, { timeout: 10_000 });
     await page.selectOption('#mode', 'generate');
     await page.fill('#prompt', 'a watercolor fox');
     await page.click('#start');

@@ -130,6 +130,25 @@ describe('WanStreamGenerator', () => {
     expect(text.calls.filter((p) => p === 'a forest')).toHaveLength(1);
   });
 
+  it('reads transitionChunks and interpolation from the chunk parameters', async () => {
+    const text = new ControlledText();
+    const calls: (string | undefined)[] = [];
+    const spy: PromptEncoder = { encode: (p, interpolation) => (calls.push(interpolation), text.encode(p)) };
+    const g = generator(spy);
+    await g.generate({ frames: camera(0), params: params({ prompt: 'a cat:0.5 | a dog:0.5' }) });
+    const next = { ...params({ prompt: 'a forest' }), transitionChunks: 2, interpolation: 'slerp' as const };
+    await g.generate({ frames: camera(1), params: next }); // starts encoding the new prompt
+    await new Promise((r) => setImmediate(r));
+    const alphas: number[] = [];
+    for (let c = 0; c < 3; c++) {
+      await g.generate({ frames: camera(2 + c), params: next });
+      alphas.push(g.lastReport!.promptAlpha);
+    }
+    expect(alphas).toEqual([0.5, 1, 1]);
+    expect(calls).toEqual([undefined, 'slerp']);
+    expect(g.recaches).toBe(1);
+  });
+
   it('rejects frames of the wrong size with a clear error and keeps working', async () => {
     const g = generator();
     await expect(g.generate({ frames: allocRgbFrames(100, 100, 12), params: params() })).rejects.toThrow(/this model takes 12 frames of 256×256/);

@@ -105,7 +105,10 @@ describe('SessionPipeline', () => {
     const e = await applied;
     await new Promise((res) => setTimeout(res, 50));
     expect(gen.inputs.map((c) => c.params.prompt)).toEqual(['first', 'second']);
+    // passthrough in generate mode means "no control"; a real control becomes the VACE control.
+    expect(gen.inputs[0].control).toBeUndefined();
     expect(gen.inputs[1].control!.frames.data[0]).toBe(10);
+    expect(gen.inputs[1].params).toMatchObject({ interpolation: 'linear', transitionChunks: 4 });
     if (r.ok && e.type === 'applied') expect(e.chunk - r.acceptedAtChunk).toBeLessThanOrEqual(1);
     await p.close();
   });
