@@ -5,13 +5,18 @@
  */
 import { PromptCache } from '../../cache/prompt-cache.ts';
 import { TaeStreamCache } from '../../cache/tae-cache.ts';
-import { safetensorsWeights, type WeightReader } from '../model/onnx/params.ts';
+import { join } from 'node:path';
+import { safetensorsWeights } from '../model/onnx/params.ts';
 import type { Device } from '../model/runtime/session.ts';
+import type { TaeConfig } from '../model/tae/config.ts';
 import { TaeModel } from '../model/tae/model.ts';
 import { TaeStreamVae } from '../model/tae/stream-vae.ts';
+import type { Umt5Config } from '../model/text/config.ts';
 import { TextEncoderWorker } from '../model/text/encoder-worker.ts';
+import type { WanConfig } from '../model/wan/config.ts';
 import { WanModel } from '../model/wan/model.ts';
 import type { F32Tensor } from '../model/tensor.ts';
+import { openCheckpoint } from '../model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../model/weights/safetensors.ts';
 import type { ChunkGenerator } from '../pipeline/generator-types.ts';
 import { WeightedPromptEncoder } from '../pipeline/prompt-encoder.ts';
@@ -43,23 +48,60 @@ export interface LoadOptions {
 }
 
 export async function loadDemoBundle(opts: LoadOptions): Promise<ModelBundle> {
+  const files = ensureDemoFiles(opts.modelsDir, opts.log);
+  return loadBundleFromFiles(
+    {
+      preset: 'demo',
+      description: 'demo: the full pipeline at miniature size with random weights (abstract output)',
+      randomWeights: true,
+      config: demoConfig(),
+      files: { dit: files.dit, tae: files.tae, textEncoder: files.umt5, tokenizer: files.dir },
+    },
+    opts,
+  );
+}
+
+/** What a preset's models are and where their (already float32 for the DiT) files are. */
+export interface BundleSpec {
+  preset: string;
+  description: string;
+  randomWeights: boolean;
+  config: {
+    wan: WanConfig;
+    tae: TaeConfig;
+    umt5: Umt5Config;
+    latent: { frames: number; height: number; width: number };
+    sinkFrames: number;
+    windowFrames: number;
+  };
+  /** `dit`: float32 safetensors (mapped into the graphs); `tae`: any checkpoint format; `tokenizer`: its folder. */
+  files: { dit: string; tae: string; textEncoder: string; tokenizer: string };
+}
+
+/** Loads the DiT, TAE and text-encoder worker of a preset in parallel and wraps them as a bundle. */
+export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & { cacheDir?: string }): Promise<ModelBundle> {
   const log = opts.log ?? (() => {});
-  const files = ensureDemoFiles(opts.modelsDir, log);
-  const cfg = demoConfig();
+  const { config: cfg, files } = spec;
   const session = { device: opts.device, threads: opts.threads, onFallback: (d: Device, e: Error) => log(`${d} provider failed (${e.message.split('\n')[0]}); using CPU`) };
   const ditFile = new SafetensorsFile(files.dit);
-  const taeFile = new SafetensorsFile(files.tae);
+  const taeCkpt = openCheckpoint(files.tae);
   try {
     const shape = { latentFrames: cfg.latent.frames, latentH: cfg.latent.height, latentW: cfg.latent.width };
     const [dit, tae, text] = await Promise.all([
       WanModel.load(cfg.wan, safetensorsWeights(ditFile), shape, { ...session, cache: true, vace: true, vaceAttention: 'causal' }),
-      TaeModel.load(cfg.tae, safetensorsWeights(taeFile) as WeightReader, session),
-      TextEncoderWorker.start({ tokenizerPath: files.dir, weightsPath: files.umt5, config: cfg.umt5, session: { device: opts.device } }),
+      TaeModel.load(cfg.tae, taeCkpt, session),
+      TextEncoderWorker.start({
+        tokenizerPath: files.tokenizer,
+        weightsPath: files.textEncoder,
+        config: cfg.umt5,
+        session: { device: opts.device },
+        cacheDir: opts.cacheDir ?? join(opts.modelsDir, 'converted'),
+      }),
     ]);
     return makeBundle({
-      preset: 'demo',
-      description: 'demo: the full pipeline at miniature size with random weights (abstract output)',
-      randomWeights: true,
+      preset: spec.preset,
+      description: spec.description,
+      randomWeights: spec.randomWeights,
       dit,
       tae,
       text,
@@ -69,7 +111,7 @@ export async function loadDemoBundle(opts: LoadOptions): Promise<ModelBundle> {
     });
   } finally {
     ditFile.close();
-    taeFile.close();
+    taeCkpt.close();
   }
 }
 

@@ -4,6 +4,8 @@
  * letters, digits and punctuation so every ASCII prompt tokenises without <unk>. Generated
  * deterministically; scores favour whole words over spelling them out.
  */
+import { t5TokenizerJson } from '../model/text/unigram-json.ts';
+
 const WORDS = (
   'a an the of and or in on at to with from by for is are was be it this that as ' +
   'cat dog bird fish horse person man woman girl boy child face eyes hair hand ' +
@@ -27,23 +29,7 @@ export function demoTokenizerJson(): Record<string, unknown> {
     pieces.push([`▁${c}`, -9]);
     pieces.push([c, -8]);
   }
-  const special = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [special('<pad>', 0), special('</s>', 1), special('<s>', 2), special('<unk>', 3)],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: false, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' }] },
-    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
-    },
-    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    model: { type: 'Unigram', unk_id: 3, vocab: pieces, byte_fallback: false },
-  };
+  return t5TokenizerJson({ type: 'Unigram', unk_id: 3, vocab: pieces, byte_fallback: false });
 }
 
 export function demoVocabSize(): number {

@@ -8,22 +8,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { TaeStreamCache } from '../../cache/tae-cache.ts';
-import { safetensorsWeights } from '../model/onnx/params.ts';
-import type { Device } from '../model/runtime/session.ts';
 import { TAEW2_1, type TaeConfig } from '../model/tae/config.ts';
-import { TaeModel } from '../model/tae/model.ts';
 import { UMT5_XXL, type Umt5Config } from '../model/text/config.ts';
-import { TextEncoderWorker } from '../model/text/encoder-worker.ts';
 import { WAN_1_3B, type WanConfig } from '../model/wan/config.ts';
-import { WanModel } from '../model/wan/model.ts';
 import { wanBaseParams, wanVaceParams } from '../model/wan/param-spec.ts';
 import { openCheckpoint, type Checkpoint } from '../model/weights/checkpoint.ts';
 import { autoKeyRules, mapCheckpoint, validateCheckpoint } from '../model/weights/keymap.ts';
 import { LoraMerger, loraPairs } from '../model/weights/lora.ts';
-import { SafetensorsFile } from '../model/weights/safetensors.ts';
 import { writeSafetensors } from '../model/weights/safetensors-writer.ts';
-import { makeBundle, type LoadOptions, type ModelBundle } from './bundle.ts';
+import { loadBundleFromFiles, type LoadOptions, type ModelBundle } from './bundle.ts';
 
 export interface LongLiveFiles {
   generator: string;
@@ -133,30 +126,16 @@ export async function loadLongLiveBundle(files: LongLiveFiles, opts: LoadOptions
   requireFile(files.tae, 'TAEHV checkpoint');
   requireFile(files.textEncoder, 'UMT5 encoder');
   requireFile(join(files.tokenizer, 'tokenizer.json'), 'UMT5 tokenizer');
-  const ditPath = await convertLongLiveDit(files, cfg, opts.cacheDir ?? join(opts.modelsDir, 'converted'), log);
-  const session = { device: opts.device, threads: opts.threads, onFallback: (d: Device, e: Error) => log(`${d} provider failed (${e.message.split('\n')[0]}); using CPU`) };
-  const ditFile = new SafetensorsFile(ditPath);
-  const taeCkpt = openCheckpoint(files.tae);
-  try {
-    const shape = { latentFrames: cfg.latent.frames, latentH: cfg.latent.height, latentW: cfg.latent.width };
-    const [dit, tae, text] = await Promise.all([
-      WanModel.load(cfg.wan, safetensorsWeights(ditFile), shape, { ...session, cache: true, vace: true, vaceAttention: 'causal' }),
-      TaeModel.load(cfg.tae, taeCkpt, session),
-      TextEncoderWorker.start({ tokenizerPath: files.tokenizer, weightsPath: files.textEncoder, config: cfg.umt5, session: { device: opts.device } }),
-    ]);
-    return makeBundle({
+  const cacheDir = opts.cacheDir ?? join(opts.modelsDir, 'converted');
+  const ditPath = await convertLongLiveDit(files, cfg, cacheDir, log);
+  return loadBundleFromFiles(
+    {
       preset: 'longlive-1.3b',
       description: 'LongLive Wan2.1-1.3B + VACE 1.3B, TAEHV, UMT5-XXL',
       randomWeights: false,
-      dit,
-      tae,
-      text,
-      sinkFrames: cfg.sinkFrames,
-      windowFrames: cfg.windowFrames,
-      device: opts.device ?? 'cpu',
-    });
-  } finally {
-    ditFile.close();
-    taeCkpt.close();
-  }
+      config: cfg,
+      files: { dit: ditPath, tae: files.tae, textEncoder: files.textEncoder, tokenizer: files.tokenizer },
+    },
+    { ...opts, cacheDir },
+  );
 }

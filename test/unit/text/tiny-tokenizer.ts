@@ -1,4 +1,5 @@
 /** Test helpers: a hand-built unigram tokenizer.json in the shape T5/UMT5 fast tokenizers ship. */
+import { t5TokenizerJson } from '../../../src/model/text/unigram-json.ts';
 // A real unigram tokenizer.json in the shape the T5/UMT5 fast tokenizers ship: special tokens
 // 0–3, Metaspace pre-tokenizer ("▁" word boundaries, prefix always), TemplateProcessing that
 // appends </s>. Scores are log-probabilities; the expected ids in the tests are the Viterbi best
@@ -11,22 +12,6 @@ export const PIECES: [string, number][] = [
 export const ID = Object.fromEntries(PIECES.map(([p], i) => [p, i])) as Record<string, number>;
 
 export function tokenizerJson(model: Record<string, unknown> = { type: 'Unigram', unk_id: 3, vocab: PIECES, byte_fallback: false }) {
-  const special = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [special('<pad>', 0), special('</s>', 1), special('<s>', 2), special('<unk>', 3)],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: false, strip_right: true }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: '▁' }] },
-    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
-    },
-    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    model,
-  };
+  return t5TokenizerJson(model);
 }
 
