@@ -107,3 +107,34 @@ export class ThreadedControl implements Control {
     return this.#disposed;
   }
 }
+
+/**
+ * A ThreadedControl behind the synchronous `create()` of a control source: the worker starts at
+ * once, and the first process() waits for it. Used for the annotators (depth, scribble), whose
+ * ORT runs would otherwise block the thread that drives the generator.
+ */
+export class DeferredThreadedControl implements Control {
+  readonly id: string;
+  readonly needsWeights: boolean;
+  readonly #started: Promise<ThreadedControl>;
+
+  constructor(spec: ControlSpec, needsWeights: boolean) {
+    this.id = spec.id;
+    this.needsWeights = needsWeights;
+    this.#started = ThreadedControl.start(spec);
+    this.#started.catch(() => undefined); // surfaced by process()
+  }
+
+  async process(frames: RgbFrames): Promise<ControlOutput> {
+    return (await this.#started).process(frames);
+  }
+
+  reset(): void {
+    void this.#started.then((c) => c.reset(), () => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    const c = await this.#started.catch(() => undefined);
+    await c?.dispose();
+  }
+}

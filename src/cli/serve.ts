@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createControl, listControls } from '../../controls/registry.ts';
+import { DeferredThreadedControl } from '../../controls/threaded-control.ts';
 import { buildApp, type App } from '../server/app.ts';
 import { generators as defaultGenerators, type GeneratorRegistry } from '../stream/generators.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
@@ -26,7 +27,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const registryControls: ControlSource = { list: listControls, create: (id) => createControl(id) };
+/**
+ * Controls for live sessions. The annotators that need weights (depth, scribble) run on their own
+ * worker thread, so chunk n+1's control is computed while the generator works on chunk n; the
+ * in-thread instance made first only validates (missing weights fail the update right away) and
+ * loads nothing.
+ */
+export const registryControls: ControlSource = {
+  list: listControls,
+  create: (id) => {
+    const control = createControl(id);
+    if (!control.needsWeights) return control;
+    void control.dispose?.();
+    return new DeferredThreadedControl({ id }, true);
+  },
+};
 
 /**
  * Presets from src/models with their download state, when that module is present (the live

@@ -9,7 +9,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { RgbFrames } from '../frames.ts';
 import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
-import type { Control } from '../../controls/types.ts';
+import type { Control, ControlOutput } from '../../controls/types.ts';
 import type { RgbImage } from '../pipeline/reference-images.ts';
 import { BoundedQueue } from './frame-queue.ts';
 import { packChunk, unpackChunk } from './chunk.ts';
@@ -61,6 +61,18 @@ export interface PipelineStats {
   readonly droppedFrames: number;
   readonly inputFrames: number;
   readonly outputFrames: number;
+}
+
+/** A chunk whose frames are taken and whose control ran, ready for the generator (or to show). */
+interface Prepared {
+  readonly batch: TimedFrame[];
+  readonly chunk: RgbFrames;
+  readonly control: ControlOutput;
+  readonly mask: ReturnType<typeof buildMask> | ControlOutput['mask'];
+  /** The parameters in force when the control ran: a change at the boundary redoes it. */
+  readonly params: SessionParams;
+  readonly controlId: string;
+  readonly started: number;
 }
 
 interface PendingChange {
@@ -288,19 +300,45 @@ export class SessionPipeline {
   }
 
   async #run(): Promise<void> {
+    // In generate mode the next chunk's frames are taken and its control computed while the
+    // generator works on the current chunk (`next`); a parameter change at the boundary redoes it.
+    let next: Promise<Prepared | undefined> | undefined;
     while (!this.#closed) {
       await this.#applyPending();
-      const want = this.#framesWanted();
-      await this.#waitFor(want);
-      if (this.#closed) break;
-      if (this.#pending) continue; // apply it before taking the next chunk
-      const batch = this.#queue.takeEvenly(want);
-      if (!batch) continue;
-      await this.#processChunk(batch);
+      let prepared = next ? await next : undefined;
+      next = undefined;
+      if (prepared && prepared.params !== this.#params) prepared = await this.#prepare(prepared.batch);
+      if (!prepared) {
+        const want = this.#framesWanted();
+        await this.#waitFor(want);
+        if (this.#closed) break;
+        if (this.#pending) continue; // apply it before taking the next chunk
+        const batch = this.#queue.takeEvenly(want);
+        if (!batch) continue;
+        prepared = await this.#prepare(batch);
+        if (!prepared) continue;
+      }
+      if (prepared.params.mode === 'generate' && this.#generator) {
+        const generating = this.#generate(prepared);
+        next = this.#prefetch(this.#framesWanted());
+        await generating;
+      } else {
+        this.#emit(prepared, prepared.control.frames, prepared.mask);
+      }
     }
+    await next;
   }
 
-  async #processChunk(batch: TimedFrame[]): Promise<void> {
+  /** Waits for the next chunk's frames (unless a change is pending) and runs its control. */
+  async #prefetch(want: number): Promise<Prepared | undefined> {
+    await this.#waitFor(want);
+    if (this.#closed || this.#pending) return undefined;
+    const batch = this.#queue.takeEvenly(want);
+    return batch ? this.#prepare(batch) : undefined;
+  }
+
+  /** Packs a batch, fits it to the generator, runs the control. Undefined when the chunk is dropped. */
+  async #prepare(batch: TimedFrame[]): Promise<Prepared | undefined> {
     const started = this.#now();
     let chunk: RgbFrames;
     try {
@@ -308,7 +346,7 @@ export class SessionPipeline {
     } catch {
       // The camera changed size mid-queue; drop the mixed batch and start afresh.
       this.#externalDrops += batch.length;
-      return;
+      return undefined;
     }
     this.#lastSize = { width: chunk.width, height: chunk.height };
     const params = this.#params;
@@ -317,39 +355,53 @@ export class SessionPipeline {
       const size = this.#generator.outputSize(chunk.width, chunk.height);
       chunk = resizeCover(chunk, size.width, size.height);
     }
-    let out: RgbFrames;
     try {
       const control = await this.#control.process(chunk);
       const mask = control.mask ?? buildMask(params, chunk.width, chunk.height, chunk.count);
-      if (params.mode === 'generate' && this.#generator) {
-        const reference = params.referenceId ? this.#references.get(params.referenceId) : undefined;
-        out = await this.#generator.generate({
-          frames: chunk,
-          // 'passthrough' in generate mode means no VACE control (text or V2V from the camera);
-          // a mask alone still selects what is regenerated.
-          control: this.#control.id === 'passthrough' && !mask ? undefined : { frames: control.frames, mask },
-          params: generationParams(params),
-          references: reference ? [reference] : undefined,
-        });
-      } else {
-        out = control.frames;
-        if (mask) dimOutsideMask(out, mask);
-      }
+      return { batch, chunk, control, mask, params, controlId: this.#control.id, started };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.#events.next({ type: 'error', message: `${params.mode === 'generate' ? 'generation' : `control '${this.#control.id}'`} failed: ${message}` });
-      if (params.mode === 'generate') {
-        // Keep the stream alive: fall back to preview rather than failing every chunk.
-        this.#pending = { ...(this.#pending ?? {}), patch: { ...(this.#pending?.patch ?? {}), mode: 'preview' } };
-      }
+      this.#fail(params, err);
+      return undefined;
+    }
+  }
+
+  async #generate(p: Prepared): Promise<void> {
+    const generator = this.#generator!;
+    let out: RgbFrames;
+    try {
+      const reference = p.params.referenceId ? this.#references.get(p.params.referenceId) : undefined;
+      out = await generator.generate({
+        frames: p.chunk,
+        // 'passthrough' in generate mode means no VACE control (text or V2V from the camera);
+        // a mask alone still selects what is regenerated.
+        control: p.controlId === 'passthrough' && !p.mask ? undefined : { frames: p.control.frames, mask: p.mask },
+        params: generationParams(p.params),
+        references: reference ? [reference] : undefined,
+      });
+    } catch (err) {
+      this.#fail(p.params, err);
       return;
     }
+    this.#emit(p, out);
+  }
+
+  #fail(params: SessionParams, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#events.next({ type: 'error', message: `${params.mode === 'generate' ? 'generation' : `control '${this.#control.id}'`} failed: ${message}` });
+    if (params.mode === 'generate') {
+      // Keep the stream alive: fall back to preview rather than failing every chunk.
+      this.#pending = { ...(this.#pending ?? {}), patch: { ...(this.#pending?.patch ?? {}), mode: 'preview' } };
+    }
+  }
+
+  #emit(p: Prepared, out: RgbFrames, previewMask?: Prepared['mask']): void {
     if (this.#closed) return;
-    const ms = this.#now() - started;
+    if (previewMask) dimOutsideMask(out, previewMask);
+    const ms = this.#now() - p.started;
     this.#chunkMs = this.#chunkMs === undefined ? ms : this.#chunkMs + 0.3 * (ms - this.#chunkMs);
     this.#chunks++;
-    this.#events.next({ type: 'chunk', chunk: this.#chunks - 1, frames: out.count, ms, mode: params.mode });
-    this.#pacer.enqueue(unpackChunk(out, batch), this.#now());
+    this.#events.next({ type: 'chunk', chunk: this.#chunks - 1, frames: out.count, ms, mode: p.params.mode });
+    this.#pacer.enqueue(unpackChunk(out, p.batch), this.#now());
     this.#drainPacer();
   }
 

@@ -113,6 +113,49 @@ describe('SessionPipeline', () => {
     await p.close();
   });
 
+  it('computes the next chunk’s control while the current chunk generates (generate mode)', async () => {
+    const log: string[] = [];
+    let n = 0;
+    // An annotator-like control that takes time off the main thread (a worker in production).
+    const slow: Control = {
+      id: 'slow',
+      needsWeights: true,
+      process: async (f: RgbFrames) => {
+        const k = n++;
+        log.push(`control ${k} start`);
+        await new Promise((r) => setTimeout(r, 20));
+        log.push(`control ${k} end`);
+        return { frames: f };
+      },
+      reset: () => {},
+    };
+    class LoggingGenerator extends RecordingGenerator {
+      override async generate(input: ChunkInput): Promise<RgbFrames> {
+        const k = this.inputs.length;
+        log.push(`generate ${k} start`);
+        const out = await super.generate(input);
+        log.push(`generate ${k} end`);
+        return out;
+      }
+    }
+    const registry = new GeneratorRegistry();
+    registry.register({ id: 'recording', title: 'test' }, () => new LoggingGenerator(80));
+    const controls: ControlSource = { list: () => [{ id: 'passthrough' }, { id: 'slow' }], create: (id) => (id === 'slow' ? slow : controlSource().create('passthrough')) };
+    const p = new SessionPipeline({ controls, generators: registry, queueCapacity: 100 });
+    await p.updateParams({ mode: 'generate', control: 'slow' });
+    const done = firstValueFrom(p.events$.pipe(filter((e) => e.type === 'chunk'), take(3), toArray()));
+    // Frames arrive over time, like a camera (all at once, the drop policy would keep one chunk).
+    let i = 0;
+    const camera = setInterval(() => p.pushFrame(frame(i % 250), i++), 4);
+    await done;
+    clearInterval(camera);
+    await p.close();
+    // Chunk 1's control ran inside chunk 0's generation, chunk 2's inside chunk 1's.
+    expect(log.indexOf('control 1 start')).toBeLessThan(log.indexOf('generate 0 end'));
+    expect(log.indexOf('control 2 start')).toBeLessThan(log.indexOf('generate 1 end'));
+    expect(log.indexOf('generate 1 start')).toBeGreaterThan(log.indexOf('generate 0 end'));
+  });
+
   it('rejects an invalid update and keeps the current parameters', async () => {
     const p = new SessionPipeline({ controls: controlSource(), generators: new GeneratorRegistry() });
     const before = p.params;
