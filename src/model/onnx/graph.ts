@@ -164,10 +164,9 @@ export class Graph {
     else if (dtype === 'int32') data = Int32Array.from(arr);
     else if (dtype === 'bool' || dtype === 'uint8') data = Uint8Array.from(arr);
     else throw new Error(`constant of dtype ${dtype} not supported`);
-    const saved = this.#scope.splice(0);
-    const name = this.uniqueName(`const_${this.#constCache.size}`);
-    this.#scope.push(...saved);
-    this.#names.delete(name);
+    // Constants are shared across scopes, so their names are not scoped.
+    let name = `const_${this.#constCache.size}`;
+    while (this.#names.has(name)) name = `const_${this.#constCache.size}_${++this.#counter}`;
     const v = this.initializer(name, dtype, shape, data);
     this.#constCache.set(key, v);
     return v;
