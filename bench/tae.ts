@@ -14,8 +14,8 @@ import { allocRgbFrames } from '../src/frames.ts';
 import { parseTaeConfig, TAEW2_1, type TaeConfig } from '../src/model/tae/config.ts';
 import { rgbFramesToTensor, tensorToRgbFrames } from '../src/model/tae/frames.ts';
 import { TaeModel } from '../src/model/tae/model.ts';
-import { randomTaeWeights } from '../src/model/tae/random-weights.ts';
-import { taeLayout, type TaeModule } from '../src/model/tae/layout.ts';
+import { randomWeights } from '../src/model/weights/random.ts';
+import { taeLayout, taeWeightShapes, type TaeModule } from '../src/model/tae/layout.ts';
 import { TaeDecoderState, TaeEncoderState } from '../src/model/tae/state.ts';
 import { f32, type F32Tensor } from '../src/model/tensor.ts';
 
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   });
   const { cfg, source } = loadConfig();
   const t0 = performance.now();
-  const tae = await TaeModel.load(cfg, randomTaeWeights(cfg, 0), threads ? { threads } : {});
+  const tae = await TaeModel.load(cfg, randomWeights(taeWeightShapes(cfg), 0), threads ? { threads } : {});
   const loadMs = performance.now() - t0;
   console.log(`TAE bench: config ${source} (encoder width ${cfg.encoder_width}, decoder widths [${cfg.decoder_widths.join(', ')}]), random weights, ${reps} reps, load ${loadMs.toFixed(0)} ms`);
   const rows: Row[] = [];

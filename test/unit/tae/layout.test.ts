@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTaeConfig, TAEW2_1 } from '../../../src/model/tae/config.ts';
 import { taeLayout, taeWeightShapes } from '../../../src/model/tae/layout.ts';
-import { randomTaeWeights } from '../../../src/model/tae/random-weights.ts';
+import { randomWeights } from '../../../src/model/weights/random.ts';
 import { checkTaeWeights } from '../../../src/model/tae/weights.ts';
 
 describe('TAE config and layout', () => {
@@ -35,7 +35,7 @@ describe('TAE config and layout', () => {
   });
 
   it('a checkpoint with a missing or mis-shaped key is rejected with the key and file named', () => {
-    const good = randomTaeWeights(TAEW2_1);
+    const good = randomWeights(taeWeightShapes(TAEW2_1), 0);
     expect(() => checkTaeWeights(TAEW2_1, good)).not.toThrow();
     const missing = { ...good, path: 'bad.pth', has: (k: string) => k !== 'decoder.8.weight' && good.has(k) };
     expect(() => checkTaeWeights(TAEW2_1, missing)).toThrow(/bad\.pth: .*missing "decoder\.8\.weight"/);

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTaeConfig, TAEW2_1 } from '../../../src/model/tae/config.ts';
 import { TaeModel } from '../../../src/model/tae/model.ts';
-import { randomTaeWeights } from '../../../src/model/tae/random-weights.ts';
+import { taeWeightShapes } from '../../../src/model/tae/layout.ts';
+import { randomWeights } from '../../../src/model/weights/random.ts';
 import { TaeDecoderState, TaeEncoderState } from '../../../src/model/tae/state.ts';
 import { f32, type F32Tensor } from '../../../src/model/tensor.ts';
 import type { WeightReader } from '../../../src/model/onnx/params.ts';
@@ -57,7 +58,7 @@ function maxDiff(a: F32Tensor, b: F32Tensor): number {
 describe('TaeModel (narrow random weights, real layout)', () => {
   let tae: TaeModel;
   beforeAll(async () => {
-    tae = await TaeModel.load(cfg, randomTaeWeights(cfg, 7), { threads: 1 });
+    tae = await TaeModel.load(cfg, randomWeights(taeWeightShapes(cfg), 7), { threads: 1 });
   });
   afterAll(async () => tae?.release());
 
@@ -118,7 +119,7 @@ describe('TaeModel (narrow random weights, real layout)', () => {
   });
 
   it('a TGrow weight with extra output rows uses its last rows (upstream patch_tgrow_layers)', async () => {
-    const base = randomTaeWeights(cfg, 7);
+    const base = randomWeights(taeWeightShapes(cfg), 7);
     const key = 'decoder.13.conv.weight';
     const w = base.getF32(key);
     const taller = f32([2 * w.shape[0]!, ...w.shape.slice(1)]);
