@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Graph } from './graph.ts';
+import { readFileRange } from '../weights/read-range.ts';
 
 export interface WriteModelOptions {
   /** Initializers of at least this many bytes are stored externally (default 1 KiB; Infinity = all inline). */
@@ -71,14 +72,7 @@ export function writeModel(graph: Graph, outPath: string, opts: WriteModelOption
     },
     inlineExternal: (init) => {
       const d = init.data as { path: string; offset: number; length: number };
-      const buf = Buffer.alloc(d.length);
-      const f = openSync(d.path, 'r');
-      try {
-        readSync(f, buf, 0, d.length, d.offset);
-      } finally {
-        closeSync(f);
-      }
-      return buf;
+      return readFileRange(d.path, d.offset, d.length, `initializer "${init.name}"`);
     },
     inlineLarge: threshold,
   });

@@ -3,7 +3,8 @@
  * Provider choice is explicit: ORT does not fall back by itself when a listed provider fails,
  * so a failing GPU provider is logged once and the session is retried on CPU.
  */
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { readFileRange } from '../weights/read-range.ts';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../onnx/graph.ts';
@@ -106,19 +107,7 @@ export class ModelSession {
 
 function readExternal(init: { name: string; data: { kind: string; path?: string; offset?: number; length?: number } }): Uint8Array {
   const { path, offset, length } = init.data as { path: string; offset: number; length: number };
-  const buf = Buffer.alloc(length);
-  const fd = openSync(path, 'r');
-  try {
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buf, done, length - done, offset + done);
-      if (n <= 0) throw new Error(`${path}: short read for initializer "${init.name}"`);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return buf;
+  return readFileRange(path, offset, length, `initializer "${init.name}"`);
 }
 
 const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', int64: 'int64', int32: 'int32', uint8: 'uint8', bool: 'bool' };

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { bf16ToF32, f16ToF32 } from './dtype.ts';
+import { readRange } from './read-range.ts';
 import { numel, type F32Tensor, type Tensor } from '../tensor.ts';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'U8' | 'BOOL' | 'F64' | 'I8' | 'I16';
@@ -87,14 +88,7 @@ export class SafetensorsFile {
   bytes(name: string): Buffer {
     const e = this.entry(name);
     if (this.#fd === undefined) throw new Error(`${this.path} is closed`);
-    const buf = Buffer.alloc(e.byteLength);
-    let done = 0;
-    while (done < e.byteLength) {
-      const n = readSync(this.#fd, buf, done, e.byteLength - done, e.fileOffset + done);
-      if (n <= 0) throw new Error(`${this.path}: short read for "${name}"`);
-      done += n;
-    }
-    return buf;
+    return readRange(this.#fd, e.fileOffset, e.byteLength, this.path, `"${name}"`);
   }
 
   /** A floating tensor widened to float32 (F32, F16, BF16; F64 narrowed). */

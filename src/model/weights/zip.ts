@@ -8,7 +8,8 @@
  * whole-entry streams — yauzl, node-stream-zip — neither fits lazy, synchronous tensor reads.)
  * DEFLATE entries (an archive re-zipped by another tool) are inflated whole on read.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { readRange } from './read-range.ts';
 import { inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
@@ -110,15 +111,7 @@ export class ZipArchive {
     if (position + length > this.size) {
       throw new Error(`${this.path}: "${what}" needs bytes up to ${position + length} but the file has ${this.size} (truncated?)`);
     }
-    // Buffer.alloc never hands out a pooled slice, so the data starts at byteOffset 0.
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.#fd, buf, done, length - done, position + done);
-      if (n <= 0) throw new Error(`${this.path}: short read of "${what}" at byte ${position + done} (truncated?)`);
-      done += n;
-    }
-    return buf;
+    return readRange(this.#fd, position, length, this.path, `"${what}"`);
   }
 
   #dataOffset(e: ZipEntry): number {
