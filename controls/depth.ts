@@ -17,7 +17,7 @@ import { depthNetInput, depthNetSize } from '../src/model/depth/preprocess.ts';
 import { DepthRangeStabiliser } from '../src/model/depth/range-stabiliser.ts';
 import type { WeightReader } from '../src/model/onnx/params.ts';
 import type { SessionOptions } from '../src/model/runtime/session.ts';
-import { openCheckpoint, type Checkpoint } from '../src/model/weights/checkpoint.ts';
+import { AnnotatorModels } from './annotator-models.ts';
 import { requireAnnotatorWeights } from './annotator-weights.ts';
 import { sliceFrames, writeGrayTruncated } from './annotator-frames.ts';
 import type { Control, ControlOutput } from './types.ts';
@@ -47,12 +47,9 @@ export class DepthControl implements Control {
   readonly needsWeights = true;
   readonly #opts: DepthControlOptions;
   readonly #cfg: DepthConfig;
-  readonly #path: string | undefined;
   readonly #framesPerCall: number;
   readonly #stabiliser: DepthRangeStabiliser | undefined;
-  #checkpoint: Checkpoint | undefined;
-  #model: Promise<DepthModel> | undefined;
-  #modelSize = '';
+  readonly #models: AnnotatorModels<DepthModel>;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: DepthControlOptions = {}) {
@@ -65,24 +62,8 @@ export class DepthControl implements Control {
     this.#framesPerCall = opts.framesPerCall ?? 4;
     if (!Number.isInteger(this.#framesPerCall) || this.#framesPerCall < 1) throw new Error(`depth control: framesPerCall must be a positive integer, got ${opts.framesPerCall}`);
     this.#stabiliser = opts.stabilise === false ? undefined : new DepthRangeStabiliser({ smoothing: opts.smoothing });
-    this.#path = opts.weights ? undefined : requireAnnotatorWeights('depth', 'depth', opts.weightsPath);
-  }
-
-  #weights(): WeightReader {
-    if (this.#opts.weights) return this.#opts.weights;
-    this.#checkpoint ??= openCheckpoint(this.#path!);
-    return this.#checkpoint;
-  }
-
-  async #modelFor(netH: number, netW: number): Promise<DepthModel> {
-    const key = `${netH}x${netW}`;
-    if (this.#model && this.#modelSize === key) return this.#model;
-    const old = this.#model;
-    this.#modelSize = key;
-    this.#model = DepthModel.load(this.#cfg, this.#weights(), netH, netW, this.#opts);
-    this.#model.catch(() => (this.#modelSize = '')); // a failed load is retried on the next chunk
-    if (old) await (await old.catch(() => undefined))?.release();
-    return this.#model;
+    const path = opts.weights ? undefined : requireAnnotatorWeights('depth', 'depth', opts.weightsPath);
+    this.#models = new AnnotatorModels({ path, weights: opts.weights }, (w, netH, netW) => DepthModel.load(this.#cfg, w, netH, netW, this.#opts));
   }
 
   process(frames: RgbFrames): Promise<ControlOutput> {
@@ -96,7 +77,7 @@ export class DepthControl implements Control {
     assertFrameSize(frames);
     const { width: W, height: H, count: T } = frames;
     const [netH, netW] = depthNetSize(H, W, this.#cfg.inputSize);
-    const model = await this.#modelFor(netH, netW);
+    const model = await this.#models.forSize(netH, netW);
     const out = allocRgbFrames(W, H, T);
     for (let start = 0; start < T; start += this.#framesPerCall) {
       const call = sliceFrames(frames, start, Math.min(T, start + this.#framesPerCall));
@@ -112,12 +93,7 @@ export class DepthControl implements Control {
     this.#stabiliser?.reset();
   }
 
-  async dispose(): Promise<void> {
-    const m = this.#model;
-    this.#model = undefined;
-    this.#modelSize = '';
-    if (m) await (await m.catch(() => undefined))?.release();
-    this.#checkpoint?.close();
-    this.#checkpoint = undefined;
+  dispose(): Promise<void> {
+    return this.#models.release();
   }
 }

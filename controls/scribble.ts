@@ -8,7 +8,7 @@ import { allocRgbFrames, assertFrameSize } from '../src/frames.ts';
 import type { WeightReader } from '../src/model/onnx/params.ts';
 import type { SessionOptions } from '../src/model/runtime/session.ts';
 import { ScribbleModel, scribbleInput } from '../src/model/scribble/model.ts';
-import { openCheckpoint, type Checkpoint } from '../src/model/weights/checkpoint.ts';
+import { AnnotatorModels } from './annotator-models.ts';
 import { requireAnnotatorWeights } from './annotator-weights.ts';
 import { sliceFrames, writeGrayTruncated } from './annotator-frames.ts';
 import type { Control, ControlOutput } from './types.ts';
@@ -24,33 +24,14 @@ export class ScribbleControl implements Control {
   readonly id = 'scribble';
   readonly needsWeights = true;
   readonly #opts: ScribbleControlOptions;
-  readonly #path: string | undefined;
-  #checkpoint: Checkpoint | undefined;
-  #model: Promise<ScribbleModel> | undefined;
-  #modelSize = '';
+  readonly #models: AnnotatorModels<ScribbleModel>;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: ScribbleControlOptions = {}) {
     this.#opts = opts;
-    this.#path = opts.weights ? undefined : requireAnnotatorWeights('scribble', 'scribble', opts.weightsPath);
-  }
-
-  #weights(): WeightReader {
-    if (this.#opts.weights) return this.#opts.weights;
-    this.#checkpoint ??= openCheckpoint(this.#path!);
-    return this.#checkpoint;
-  }
-
-  /** One frame per run: the net has no temporal coupling, so one graph serves any chunk length. */
-  async #modelFor(H: number, W: number): Promise<ScribbleModel> {
-    const key = `${H}x${W}`;
-    if (this.#model && this.#modelSize === key) return this.#model;
-    const old = this.#model;
-    this.#modelSize = key;
-    this.#model = ScribbleModel.load(this.#weights(), 1, H, W, this.#opts);
-    this.#model.catch(() => (this.#modelSize = ''));
-    if (old) await (await old.catch(() => undefined))?.release();
-    return this.#model;
+    const path = opts.weights ? undefined : requireAnnotatorWeights('scribble', 'scribble', opts.weightsPath);
+    // One frame per run: the net has no temporal coupling, so one graph serves any chunk length.
+    this.#models = new AnnotatorModels({ path, weights: opts.weights }, (w, H, W) => ScribbleModel.load(w, 1, H, W, this.#opts));
   }
 
   process(frames: RgbFrames): Promise<ControlOutput> {
@@ -62,7 +43,7 @@ export class ScribbleControl implements Control {
   async #process(frames: RgbFrames): Promise<ControlOutput> {
     assertFrameSize(frames);
     const { width: W, height: H, count: T } = frames;
-    const model = await this.#modelFor(H, W);
+    const model = await this.#models.forSize(H, W);
     const out = allocRgbFrames(W, H, T);
     const plane = H * W;
     for (let t = 0; t < T; t++) {
@@ -79,12 +60,7 @@ export class ScribbleControl implements Control {
 
   reset(): void {}
 
-  async dispose(): Promise<void> {
-    const m = this.#model;
-    this.#model = undefined;
-    this.#modelSize = '';
-    if (m) await (await m.catch(() => undefined))?.release();
-    this.#checkpoint?.close();
-    this.#checkpoint = undefined;
+  dispose(): Promise<void> {
+    return this.#models.release();
   }
 }
