@@ -36,7 +36,7 @@ import { matmul, relu } from '../src/model/onnx/ops.ts';
 import { ModelSession } from '../src/model/runtime/session.ts';
 import { scribbleWeightShapes } from '../src/model/scribble/weight-shapes.ts';
 import { f32 } from '../src/model/tensor.ts';
-import { randomTensor, writeRandomSafetensors } from '../test/support/random-weights.ts';
+import { randomTensor, writeRandomSafetensors } from '../src/model/weights/random.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -108,7 +108,7 @@ function syntheticFrames(seed: number): RgbFrames {
 /** Stand-in generator: a fixed ORT MatMul chain run repeatedly on the calling thread for ~targetMs. */
 class StandInGenerator {
   readonly #session: ModelSession;
-  readonly #input = f32([256, 1024], randomTensor('gen.input', [256, 1024]).data);
+  readonly #input = f32([256, 1024], randomTensor(0, 'gen.input', [256, 1024]).data);
   #repeats = 1;
 
   private constructor(session: ModelSession) {
@@ -119,7 +119,7 @@ class StandInGenerator {
     const g = new Graph('standin_generator');
     let x = g.input('x', 'float32', [256, 1024]);
     for (let i = 0; i < 8; i++) {
-      const w = randomTensor(`gen.w${i}`, [1024, 1024]);
+      const w = randomTensor(0, `gen.w${i}`, [1024, 1024]);
       x = relu(matmul(x, g.initializer(`w${i}`, 'float32', [1024, 1024], w.data)));
     }
     g.output(x, 'y');
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
       const cfg = depthInput === undefined ? real : { ...real, inputSize: depthInput };
       const shapes = depthWeightShapes(cfg);
       const path = join(dir, 'depth.safetensors');
-      writeRandomSafetensors(path, shapes);
+      writeRandomSafetensors(path, shapes, 0);
       const [nh, nw] = depthNetSize(height, width, cfg.inputSize);
       rows.push(
         await bench(depthInput === undefined ? 'depth' : `depth@${depthInput}`, `${nh}×${nw}`, () => new DepthControl({ weightsPath: path, config: cfg, threads }), {
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     }
     if (only !== 'depth') {
       const path = join(dir, 'scribble.safetensors');
-      writeRandomSafetensors(path, realScribbleShapes());
+      writeRandomSafetensors(path, realScribbleShapes(), 0);
       rows.push(
         await bench('scribble', `${height}×${width}`, () => new ScribbleControl({ weightsPath: path, threads }), {
           id: 'scribble',

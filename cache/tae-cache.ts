@@ -15,7 +15,9 @@
  * Which mode asks for what is decided in src/pipeline (mode.ts `caches`, vace-context.ts).
  */
 import { TaeDecoderState, TaeEncoderState } from '../src/model/tae/state.ts';
-import type { EncoderStream } from '../src/pipeline/vace-context.ts';
+
+/** The VACE context's encoder streams: two masked halves with a cache each, references with none. */
+export type EncoderStream = 'inactive' | 'reactive' | 'reference';
 
 export type TaeEncoderCacheName = 'video' | 'inactive' | 'reactive';
 

@@ -18,7 +18,8 @@ import { renderVideo, type RenderSummary } from '../render/pipeline.ts';
 import { formatFrameRate, probeVideo, type VideoInfo } from '../render/probe.ts';
 import { RenderProgressBar } from '../render/progress.ts';
 import { formatRenderSummary } from '../render/summary.ts';
-import { onceLogger, parseDevice, resolveDevice } from './device.ts';
+import { resolveDevice } from '../model/runtime/device.ts';
+import { onceLogger, parseDevice } from './device.ts';
 import { CliError, logTo, processIO, type CliIO } from './io.ts';
 import { loadPresetBundle } from './preset-bundle.ts';
 

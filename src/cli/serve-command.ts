@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultModelsDir } from '../models/index.ts';
 import { GeneratorRegistry } from '../stream/generators.ts';
-import { onceLogger, parseDevice, resolveDevice } from './device.ts';
+import { resolveDevice } from '../model/runtime/device.ts';
+import { onceLogger, parseDevice } from './device.ts';
 import { CliError, logTo, processIO, type CliIO } from './io.ts';
 import { loadPresetBundle } from './preset-bundle.ts';
 

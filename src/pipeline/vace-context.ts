@@ -12,12 +12,12 @@
  * The mode comes from `inferVaceMode` (which inputs are present). All sizes come from the
  * inputs and the config; the encoder is an interface (the TAE, or a test stub).
  */
+import type { EncoderStream } from '../../cache/tae-cache.ts';
 import { f32, type F32Tensor } from '../model/tensor.ts';
 import { encodeMaskChannels, latentFrameCount, WAN_VAE_STRIDES, type VaeStrides } from './mask-encoding.ts';
 import { inferVaceMode, type VaceMode } from './mode.ts';
 import { prepareReferenceImage, type RgbImage } from './reference-images.ts';
 
-export type EncoderStream = 'inactive' | 'reactive' | 'reference';
 
 /** The VAE/TAE encoder as the VACE context needs it. */
 export interface VaceFrameEncoder {

@@ -15,7 +15,7 @@
 import { PromptCache } from '../../cache/prompt-cache.ts';
 import { ReferenceHintCache, type ReferenceHintMode } from '../../cache/reference-hint-cache.ts';
 import { assertFrameSize, type RgbFrames } from '../frames.ts';
-import type { TaeStreamVae } from '../model/tae/stream-vae.ts';
+import type { TaeStreamVae } from './tae-stream-vae.ts';
 import { f32, type F32Tensor } from '../model/tensor.ts';
 import type { WanModel } from '../model/wan/model.ts';
 import { CausalStream, type ChunkTimings } from './causal-stream.ts';

@@ -10,7 +10,7 @@ import { safetensorsWeights } from '../model/onnx/params.ts';
 import type { Device } from '../model/runtime/session.ts';
 import type { TaeConfig } from '../model/tae/config.ts';
 import { TaeModel } from '../model/tae/model.ts';
-import { TaeStreamVae } from '../model/tae/stream-vae.ts';
+import { TaeStreamVae } from '../pipeline/tae-stream-vae.ts';
 import type { Umt5Config } from '../model/text/config.ts';
 import { TextEncoderWorker } from '../model/text/encoder-worker.ts';
 import type { WanConfig } from '../model/wan/config.ts';

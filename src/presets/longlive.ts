@@ -14,7 +14,7 @@ import { WAN_1_3B, type WanConfig } from '../model/wan/config.ts';
 import { wanBaseParams, wanVaceParams } from '../model/wan/param-spec.ts';
 import { openCheckpoint, type Checkpoint } from '../model/weights/checkpoint.ts';
 import { autoKeyRules, mapCheckpoint, validateCheckpoint } from '../model/weights/keymap.ts';
-import { LoraMerger, loraPairs } from '../model/weights/lora.ts';
+import { LoraMerger, loraPairs } from '../model/lora/merge.ts';
 import { writeSafetensors } from '../model/weights/safetensors-writer.ts';
 import { loadBundleFromFiles, type LoadOptions, type ModelBundle } from './bundle.ts';
 

@@ -2,7 +2,12 @@
  * Render progress on stderr: frames done / total and output fps. On a TTY one line redrawn in
  * place; elsewhere (CI logs, pipes) a line at most every few seconds and at the end.
  */
-import type { CliStream } from '../cli/io.ts';
+/** Where progress is written: a terminal or a log (the CLI's stderr satisfies it). */
+export interface ProgressOutput {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
 
 export interface RenderProgressState {
   framesDone: number;
@@ -23,14 +28,14 @@ export function formatRenderProgress(s: RenderProgressState, barWidth = 24): str
 }
 
 export class RenderProgressBar {
-  readonly #out: CliStream;
+  readonly #out: ProgressOutput;
   readonly #intervalMs: number;
   #last = Number.NEGATIVE_INFINITY;
   /** The latest state's line when the log interval held it back (non-TTY). */
   #unprinted: string | null = null;
   #open = false;
 
-  constructor(out: CliStream, opts: { intervalMs?: number } = {}) {
+  constructor(out: ProgressOutput, opts: { intervalMs?: number } = {}) {
     this.#out = out;
     this.#intervalMs = opts.intervalMs ?? 5000;
   }

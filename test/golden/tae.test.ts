@@ -8,7 +8,7 @@ import { parseTaeConfig } from '../../src/model/tae/config.ts';
 import { rgbFramesToTensor } from '../../src/model/tae/frames.ts';
 import { TaeModel } from '../../src/model/tae/model.ts';
 import { TaeDecoderState, TaeEncoderState } from '../../src/model/tae/state.ts';
-import { TaeVaceEncoder } from '../../src/model/tae/stream-vae.ts';
+import { TaeVaceEncoder } from '../../src/pipeline/tae-stream-vae.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { openCheckpoint } from '../../src/model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';

@@ -7,7 +7,8 @@
  * flags, but records every call so a test can check what reached the encoder.
  */
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
-import type { EncoderStream, VaceFrameEncoder } from '../../src/pipeline/vace-context.ts';
+import type { EncoderStream } from '../../cache/tae-cache.ts';
+import type { VaceFrameEncoder } from '../../src/pipeline/vace-context.ts';
 
 export interface StubCall {
   readonly frames: F32Tensor;

@@ -6,30 +6,10 @@
 import type { Graph, Value } from './graph.ts';
 import type { ParamSource } from './nn.ts';
 import type { F32Tensor } from '../tensor.ts';
-import type { SafetensorsFile } from '../weights/safetensors.ts';
+import type { WeightReader } from '../weights/reader.ts';
 
-export interface WeightReader {
-  /** Where the weights come from (named in errors). */
-  readonly path: string;
-  has(name: string): boolean;
-  shape(name: string): readonly number[];
-  getF32(name: string): F32Tensor;
-  /** File location of the tensor's bytes when they are stored as raw little-endian float32. */
-  f32Location?(name: string): { path: string; offset: number } | undefined;
-}
-
-export function safetensorsWeights(file: SafetensorsFile): WeightReader {
-  return {
-    path: file.path,
-    has: (n) => file.has(n),
-    shape: (n) => file.entry(n).shape,
-    getF32: (n) => file.getF32(n),
-    f32Location: (n) => {
-      const e = file.entry(n);
-      return e.dtype === 'F32' ? { path: file.path, offset: e.fileOffset } : undefined;
-    },
-  };
-}
+// Moved to weights/reader.ts (the readers' layer); re-exported until every importer is updated.
+export { safetensorsWeights, type WeightReader } from '../weights/reader.ts';
 
 function sameElements(a: readonly number[], b: readonly number[]): boolean {
   return a.reduce((p, c) => p * c, 1) === b.reduce((p, c) => p * c, 1);

@@ -5,9 +5,10 @@
  * activations stay in a sane range through many blocks: Linear/Conv weights N(0, 1/fan_in),
  * biases small, norm weights near 1, adaLN modulation offsets small.
  */
-import type { WeightReader } from '../onnx/params.ts';
-import { Xoshiro128 } from '../../pipeline/noise.ts';
+import type { WeightReader } from './reader.ts';
+import { Xoshiro128 } from '../prng.ts';
 import { f32, type F32Tensor } from '../tensor.ts';
+import { writeSafetensors } from './safetensors-writer.ts';
 
 export type ParamShapes = ReadonlyMap<string, readonly number[]>;
 
@@ -51,4 +52,16 @@ export function randomWeights(spec: ParamShapes, seed: number, label = `random w
       return randomTensor(seed, k, s);
     },
   };
+}
+
+/**
+ * Writes random weights for `spec` as an F32 safetensors file, one tensor generated at a time (for
+ * worker threads and benchmarks that need a file of the real size without the real checkpoint).
+ * The values are those `randomWeights(spec, seed)` returns.
+ */
+export function writeRandomSafetensors(path: string, spec: ParamShapes, seed: number): void {
+  writeSafetensors(
+    path,
+    [...spec].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape, data: () => randomTensor(seed, name, shape).data })),
+  );
 }

@@ -10,7 +10,7 @@ import type { RgbFrames } from '../../../src/frames.ts';
 import type { DepthConfig } from '../../../src/model/depth/config.ts';
 import { depthWeightShapes } from '../../../src/model/depth/weight-shapes.ts';
 import { scribbleWeightShapes } from '../../../src/model/scribble/weight-shapes.ts';
-import { randomWeightReader, writeRandomSafetensors } from '../../support/random-weights.ts';
+import { randomWeights, writeRandomSafetensors } from '../../../src/model/weights/random.ts';
 
 /** A miniature Video-Depth-Anything (same tree, tiny widths) so the control runs in milliseconds. */
 const TINY_DEPTH: DepthConfig = {
@@ -94,7 +94,7 @@ describe('annotator controls', () => {
   });
 
   it('depth: gray frames of the input size; upstream mode spans 0…255 in every 4-frame call', async () => {
-    const c = new DepthControl({ weights: randomWeightReader(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, stabilise: false });
+    const c = new DepthControl({ weights: randomWeights(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, stabilise: false });
     const input = frames(30, 20, 6); // non-square, 4 + 2 frames
     const out = await c.process(input);
     expect([out.frames.width, out.frames.height, out.frames.count]).toEqual([30, 20, 6]);
@@ -105,16 +105,16 @@ describe('annotator controls', () => {
   });
 
   it('depth: a smaller inputSize runs the net at a smaller multiple of 14 and still fills the frame', async () => {
-    const c = new DepthControl({ weights: randomWeightReader(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, inputSize: 14, stabilise: false });
+    const c = new DepthControl({ weights: randomWeights(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, inputSize: 14, stabilise: false });
     const out = await c.process(frames(30, 20, 2));
     expect([out.frames.width, out.frames.height, out.frames.count]).toEqual([30, 20, 2]);
     expect(frameRange(out.frames, 0, 2)).toEqual([0, 255]);
     await c.dispose();
-    expect(() => new DepthControl({ weights: randomWeightReader(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, inputSize: 20 })).toThrow(/multiple of 14/);
+    expect(() => new DepthControl({ weights: randomWeights(depthWeightShapes(TINY_DEPTH), 3), config: TINY_DEPTH, inputSize: 20 })).toThrow(/multiple of 14/);
   });
 
   it('depth: the held range carries over chunks and reset() forgets it', async () => {
-    const w = randomWeightReader(depthWeightShapes(TINY_DEPTH), 3);
+    const w = randomWeights(depthWeightShapes(TINY_DEPTH), 3);
     const held = new DepthControl({ weights: w, config: TINY_DEPTH, smoothing: 0.9 });
     const fresh = new DepthControl({ weights: w, config: TINY_DEPTH, smoothing: 0.9 });
     await held.process(frames(30, 20, 4, 1));
@@ -129,7 +129,7 @@ describe('annotator controls', () => {
   });
 
   it('scribble: gray frames of the input size, also when the sides are not multiples of 4', async () => {
-    const c = new ScribbleControl({ weights: randomWeightReader(scribbleWeightShapes(TINY_SCRIBBLE), 5) });
+    const c = new ScribbleControl({ weights: randomWeights(scribbleWeightShapes(TINY_SCRIBBLE), 5) });
     const out = await c.process(frames(14, 10, 3));
     expect([out.frames.width, out.frames.height, out.frames.count]).toEqual([14, 10, 3]);
     expect(isGray(out.frames)).toBe(true);

@@ -4,7 +4,7 @@ import { depthCacheShapes } from '../../../src/model/depth/graph.ts';
 import { DepthModel, depthClipForward } from '../../../src/model/depth/model.ts';
 import { depthWeightShapes } from '../../../src/model/depth/weight-shapes.ts';
 import { f32 } from '../../../src/model/tensor.ts';
-import { randomWeightReader } from '../../support/random-weights.ts';
+import { randomWeights } from '../../../src/model/weights/random.ts';
 
 // The widths of the two shrunk fixture copies the spec describes (developer and held-out), with
 // fewer blocks so the graphs build in milliseconds.
@@ -23,7 +23,7 @@ describe('depth graph shapes', () => {
   for (const [name, cfg] of CONFIGS) {
     for (const [h, w] of SIZES) {
       it(`${name} at ${h}×${w}: depth at the net size, caches of the announced shapes, batch forward`, async () => {
-        const weights = randomWeightReader(depthWeightShapes(cfg), 11);
+        const weights = randomWeights(depthWeightShapes(cfg), 11);
         const model = await DepthModel.load(cfg, weights, h, w, { threads: 1 });
         const image = f32([1, 3, h, w], new Float32Array(3 * h * w).map((_, i) => Math.sin(i)));
         const first = await model.frame(image);

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { autoDevice, cudaProviderInstalled, onceLogger, parseDevice, resolveDevice, shortReason } from '../../../src/cli/device.ts';
+import { autoDevice, cudaProviderInstalled, resolveDevice, shortReason } from '../../../src/model/runtime/device.ts';
+import { onceLogger, parseDevice } from '../../../src/cli/device.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vace-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

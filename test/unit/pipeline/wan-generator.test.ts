@@ -10,7 +10,7 @@ import { TaeStreamCache } from '../../../cache/tae-cache.ts';
 import { allocRgbFrames, type RgbFrames } from '../../../src/frames.ts';
 import { safetensorsWeights } from '../../../src/model/onnx/params.ts';
 import { TaeModel } from '../../../src/model/tae/model.ts';
-import { TaeStreamVae } from '../../../src/model/tae/stream-vae.ts';
+import { TaeStreamVae } from '../../../src/pipeline/tae-stream-vae.ts';
 import { WanModel } from '../../../src/model/wan/model.ts';
 import { SafetensorsFile } from '../../../src/model/weights/safetensors.ts';
 import { randomTensor } from '../../../src/model/weights/random.ts';

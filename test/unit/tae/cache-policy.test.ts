@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaeStreamCache } from '../../../cache/tae-cache.ts';
 import { TaeEncoderState } from '../../../src/model/tae/state.ts';
-import { TaeVaceEncoder, type TaeCodec } from '../../../src/model/tae/stream-vae.ts';
+import { TaeVaceEncoder, type TaeCodec } from '../../../src/pipeline/tae-stream-vae.ts';
 import { f32, type F32Tensor } from '../../../src/model/tensor.ts';
 import { buildVaceContext, type VaceInputs } from '../../../src/pipeline/vace-context.ts';
 

@@ -10,7 +10,7 @@ import { randomWeights } from '../../../src/model/weights/random.ts';
 import { TaeDecoderState, TaeEncoderState } from '../../../src/model/tae/state.ts';
 import { f32, type F32Tensor } from '../../../src/model/tensor.ts';
 import type { WeightReader } from '../../../src/model/onnx/params.ts';
-import { TaeStreamVae } from '../../../src/model/tae/stream-vae.ts';
+import { TaeStreamVae } from '../../../src/pipeline/tae-stream-vae.ts';
 import { allocRgbFrames } from '../../../src/frames.ts';
 
 const cfg = parseTaeConfig({ ...TAEW2_1, latent_channels: 4, encoder_width: 8, decoder_widths: [16, 8, 8, 8] });

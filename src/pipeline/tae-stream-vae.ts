@@ -4,12 +4,13 @@
  * inactive / reactive / reference streams routed by TaeStreamCache). One TaeStreamVae per
  * session; reset() when a new stream starts.
  */
-import { TaeStreamCache } from '../../../cache/tae-cache.ts';
-import type { RgbFrames } from '../../frames.ts';
-import type { EncoderStream, VaceFrameEncoder } from '../../pipeline/vace-context.ts';
-import type { F32Tensor } from '../tensor.ts';
-import { rgbFramesToTensor, tensorToRgbFrames } from './frames.ts';
-import type { TaeDecoderState, TaeEncoderState } from './state.ts';
+import { TaeStreamCache } from '../../cache/tae-cache.ts';
+import type { RgbFrames } from '../frames.ts';
+import type { EncoderStream } from '../../cache/tae-cache.ts';
+import type { VaceFrameEncoder } from './vace-context.ts';
+import type { F32Tensor } from '../model/tensor.ts';
+import { rgbFramesToTensor, tensorToRgbFrames } from '../model/tae/frames.ts';
+import type { TaeDecoderState, TaeEncoderState } from '../model/tae/state.ts';
 
 /** What the adapters need of the TAE runner (TaeModel implements it). */
 export interface TaeCodec {

@@ -4,7 +4,7 @@
  * an optional `base_model.model.` prefix and a `generator_lora` wrapper dict (LongLive's lora.pt).
  * The products run as one small ORT MatMul graph (fast even for 1536×256×1536 adapters).
  */
-import type { Checkpoint } from './checkpoint.ts';
+import type { Checkpoint } from '../weights/checkpoint.ts';
 import { Graph } from '../onnx/graph.ts';
 import { add, matmul, mul } from '../onnx/ops.ts';
 import { ModelSession } from '../runtime/session.ts';
