@@ -11,6 +11,7 @@ import { resolveDevice } from '../model/runtime/device.ts';
 import { onceLogger, parseDevice } from './device.ts';
 import { CliError, logTo, processIO, type CliIO } from './io.ts';
 import { loadPresetBundle } from './preset-bundle.ts';
+import { startServer } from './serve.ts';
 
 export const SERVE_USAGE = `usage: vace-live [serve] [options]
 
@@ -27,26 +28,6 @@ options:
   --threads N          ONNX Runtime intra-op threads (default: all cores)
   --models-dir DIR     where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)
   -h, --help           this text`;
-
-interface ServerModule {
-  startServer(opts: Record<string, unknown>): Promise<{ url: string; close(): Promise<void> }>;
-}
-
-async function importServer(): Promise<ServerModule> {
-  const path = './serve.ts';
-  let mod: Partial<ServerModule>;
-  try {
-    mod = (await import(path)) as Partial<ServerModule>;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('serve.ts')) {
-      throw new CliError('the live server is not available in this checkout (src/cli/serve.ts is missing); `vace-live render` and `vace-live models` work without it');
-    }
-    throw new CliError(`the live server failed to load: ${err.message.split('\n')[0]}`);
-  }
-  if (typeof mod.startServer !== 'function') throw new CliError('src/cli/serve.ts does not export startServer()');
-  return mod as ServerModule;
-}
 
 function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -97,7 +78,6 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
   process.env.VACE_MODELS_DIR = modelsDir; // depth/scribble controls find their weights here
   const log = onceLogger(logTo(io));
-  const server = await importServer();
   const { device } = await resolveDevice(choice, log);
   const bundle = await loadPresetBundle({ preset: values.preset!, modelsDir, device, threads, log });
   // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
@@ -113,7 +93,7 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   registry.register({ id: bundle.preset, title: bundle.preset, description: bundle.description }, () => bundle.createGenerator(), { makeDefault: true });
   let running;
   try {
-    running = await server.startServer({ host: values.host, port, maxSessions, generators: registry, logger: opts.httpLog ?? true });
+    running = await startServer({ host: values.host, port, maxSessions, generators: registry, logger: opts.httpLog ?? true });
   } catch (e) {
     await bundle.release();
     throw new CliError(`the server could not start: ${(e as Error).message.split('\n')[0]}`);
