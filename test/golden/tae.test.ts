@@ -12,7 +12,7 @@ import { TaeVaceEncoder } from '../../src/pipeline/tae-stream-vae.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { openCheckpoint } from '../../src/model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
-import { bytesOf, writeTorchFile, type SavedValue } from '../unit/weights/torch-save-writer.ts';
+import { bytesOf, writeTorchFile, type SavedValue } from '../support/torch-save-writer.ts';
 import { Fixture, compareTensors, expectClose } from '../support/fixtures.ts';
 
 const fx = new Fixture('tae');

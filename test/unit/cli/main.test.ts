@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GRAPH_USAGE } from '../../../src/cli/graph.ts';
 import { commandOf, runCli } from '../../../src/cli/main.ts';
-import { captureIO, runMain } from './helpers.ts';
+import { captureIO, runMain } from '../../support/cli-io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vace-main-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { CliError } from '../../../src/cli/io.ts';
 import { runModelsCommand } from '../../../src/cli/models.ts';
 import { listPresets } from '../../../src/models/index.ts';
 import { ensureDemoFiles } from '../../../src/presets/demo.ts';
-import { captureIO } from './helpers.ts';
+import { captureIO } from '../../support/cli-io.ts';
 
 const modelsDir = mkdtempSync(join(tmpdir(), 'vace-models-cli-'));
 afterAll(() => rmSync(modelsDir, { recursive: true, force: true }));

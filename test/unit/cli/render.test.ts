@@ -14,7 +14,7 @@ import { demoConfig } from '../../../src/presets/demo.ts';
 import { renderVideo } from '../../../src/render/pipeline.ts';
 import { probeVideo } from '../../../src/render/probe.ts';
 import { readVideoFrames } from '../../../src/render/video-reader.ts';
-import { captureIO, makeClip, probe, runMain } from './helpers.ts';
+import { captureIO, makeClip, probe, runMain } from '../../support/cli-io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vace-render-'));
 const modelsDir = join(dir, 'models');

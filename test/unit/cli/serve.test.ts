@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runServeCommand, type ServeHandle } from '../../../src/cli/serve-command.ts';
-import { captureIO } from './helpers.ts';
+import { captureIO } from '../../support/cli-io.ts';
 
 const modelsDir = mkdtempSync(join(tmpdir(), 'vace-serve-'));
 let handle: ServeHandle | undefined;

@@ -16,7 +16,7 @@ import { SafetensorsFile } from '../../../src/model/weights/safetensors.ts';
 import { convertLongLiveDit, loadLongLiveBundle, type LongLiveConfig, type LongLiveFiles } from '../../../src/presets/longlive.ts';
 import { demoConfig } from '../../../src/presets/demo.ts';
 import { demoTokenizerJson } from '../../../src/presets/demo-tokenizer.ts';
-import { bytesOf, writeSafetensors, writeTorchFile, type SavedValue } from '../weights/torch-save-writer.ts';
+import { bytesOf, writeSafetensors, writeTorchFile, type SavedValue } from '../../support/torch-save-writer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vace-longlive-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

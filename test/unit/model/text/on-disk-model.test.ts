@@ -1,0 +1,99 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseUmt5Config } from '../../../../src/model/text/config.ts';
+import { Umt5Encoder } from '../../../../src/model/text/encoder.ts';
+import { umt5Float32Bytes } from '../../../../src/model/text/on-disk-model.ts';
+import { umt5Params } from '../../../../src/model/text/param-spec.ts';
+import { i64 } from '../../../../src/model/tensor.ts';
+import { SafetensorsFile } from '../../../../src/model/weights/safetensors.ts';
+import { bytesOf, writeSafetensors, writeTorchFile, type SavedValue } from '../../../support/torch-save-writer.ts';
+import { writeTinyUmt5 } from '../../../support/tiny-umt5.ts';
+
+const cfg = parseUmt5Config({ vocab_size: 40, dim: 32, dim_attn: 32, dim_ffn: 64, num_heads: 4, encoder_layers: 2, num_buckets: 32, max_dist: 128, text_len: 16 });
+const L = 16;
+const ids = i64([2, L], Array.from({ length: 2 * L }, (_, j) => (j % L < 9 ? 4 + ((j * 7) % 30) : j % L === 9 ? 1 : 0)));
+const mask = i64([2, L], Array.from({ length: 2 * L }, (_, j) => (j % L <= 9 ? 1 : 0)));
+
+describe('Umt5Encoder.open, on-disk path for models too large for memory', () => {
+  let dir: string;
+  const f32Path = () => join(dir, 'enc.safetensors');
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'umt5-disk-'));
+    writeTinyUmt5(f32Path(), cfg);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts the float32 bytes of every parameter', () => {
+    let n = 0;
+    for (const s of umt5Params(cfg).values()) n += s.reduce((a, b) => a * b, 1);
+    expect(umt5Float32Bytes(cfg)).toBe(4 * n);
+  });
+
+  it('gives the same outputs as the in-memory model and writes weights outside the .onnx', async () => {
+    const cacheDir = join(dir, 'cache-a');
+    const inMemory = await Umt5Encoder.open(f32Path(), cfg);
+    const onDisk = await Umt5Encoder.open(f32Path(), cfg, { cacheDir, inlineWeightLimit: 0 });
+    try {
+      const a = await inMemory.encode(ids, mask);
+      const b = await onDisk.encode(ids, mask);
+      expect(Array.from(b.promptEmbeds.data)).toEqual(Array.from(a.promptEmbeds.data));
+    } finally {
+      await inMemory.release();
+      await onDisk.release();
+    }
+    const [entry] = readdirSync(cacheDir);
+    expect(entry).toMatch(/^umt5-[0-9a-f]{16}$/);
+    const files = readdirSync(join(cacheDir, entry!)).sort();
+    expect(files).toEqual(['model.onnx', 'weights.safetensors']);
+    const model = statSync(join(cacheDir, entry!, 'model.onnx')).size;
+    expect(model).toBeLessThan(umt5Float32Bytes(cfg) / 4); // only graph + small constants inline
+    const converted = new SafetensorsFile(join(cacheDir, entry!, 'weights.safetensors'));
+    expect(converted.keys().sort()).toEqual([...umt5Params(cfg).keys()].sort());
+    converted.close();
+
+    // A second open reuses the converted files.
+    const before = statSync(join(cacheDir, entry!, 'weights.safetensors')).mtimeMs;
+    const again = await Umt5Encoder.open(f32Path(), cfg, { cacheDir, inlineWeightLimit: 0 });
+    await again.release();
+    expect(statSync(join(cacheDir, entry!, 'weights.safetensors')).mtimeMs).toBe(before);
+  });
+
+  it('converts a bf16 torch .pth (the format Wan ships) to the same result as reading it in memory', async () => {
+    const src = new SafetensorsFile(f32Path());
+    const root = new Map<string, SavedValue>();
+    const storages: Record<string, Uint8Array> = {};
+    [...umt5Params(cfg)].forEach(([name, shape], k) => {
+      const f = src.getF32(name).data;
+      const bf = new Uint16Array(f.length);
+      const u32 = new Uint32Array(f.buffer, f.byteOffset, f.length);
+      for (let i = 0; i < f.length; i++) bf[i] = u32[i]! >>> 16;
+      const stride = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+      root.set(name, { storageType: 'BFloat16Storage', storageKey: String(k), storageNumel: f.length, offset: 0, shape: [...shape], stride });
+      storages[String(k)] = bytesOf(bf);
+    });
+    src.close();
+    const pth = join(dir, 'enc-bf16.pth');
+    writeTorchFile(pth, root, storages);
+    const inMemory = await Umt5Encoder.open(pth, cfg);
+    const onDisk = await Umt5Encoder.open(pth, cfg, { cacheDir: join(dir, 'cache-b'), inlineWeightLimit: 0 });
+    try {
+      const a = await inMemory.encode(ids, mask);
+      const b = await onDisk.encode(ids, mask);
+      expect(Array.from(b.context.data)).toEqual(Array.from(a.context.data));
+    } finally {
+      await inMemory.release();
+      await onDisk.release();
+    }
+  });
+
+  it('names the file and the key when a weight is missing or has the wrong shape', async () => {
+    const bad = join(dir, 'bad.safetensors');
+    writeSafetensors(bad, { 'token_embedding.weight': { dtype: 'F32', shape: [cfg.vocab_size, cfg.dim], data: bytesOf(new Float32Array(cfg.vocab_size * cfg.dim)) } });
+    await expect(Umt5Encoder.open(bad, cfg)).rejects.toThrow(/bad\.safetensors: missing UMT5 encoder weight "blocks\.0\.norm1\.weight"/);
+    const wrong = join(dir, 'wrong.safetensors');
+    writeSafetensors(wrong, { 'token_embedding.weight': { dtype: 'F32', shape: [cfg.vocab_size, 8], data: bytesOf(new Float32Array(cfg.vocab_size * 8)) } });
+    await expect(Umt5Encoder.open(wrong, cfg)).rejects.toThrow(/weight "token_embedding\.weight" has shape \[40, 8\], the config needs \[40, 32\]/);
+  });
+});
