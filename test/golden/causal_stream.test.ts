@@ -4,7 +4,7 @@ import { CausalStream } from '../../src/pipeline/causal-stream.ts';
 import { cfhwToFchw, fchwToCfhw } from '../../src/pipeline/latent-layout.ts';
 import type { NoiseSource } from '../../src/pipeline/noise.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
-import { Fixture, expectClose } from '../support/fixtures.ts';
+import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 import { fixtureConfig, numbers } from '../support/wan.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
@@ -99,4 +99,5 @@ describe('causal_stream', () => {
       }
     });
   }
+  itComparesEveryRecordedTensor(fx, [/^input\./]);
 });

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { openCheckpoint, type Checkpoint } from '../../src/model/weights/checkpoint.ts';
 import { mapCheckpoint } from '../../src/model/weights/keymap.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
-import { compareTensors, Fixture, type Tolerance } from '../support/fixtures.ts';
+import { compareTensors, Fixture, itComparesEveryRecordedTensor, type Tolerance } from '../support/fixtures.ts';
 
 const fx = new Fixture('checkpoint_formats');
 const files = fx.manifest.files as Record<string, string> | undefined;
@@ -66,6 +66,7 @@ describe('checkpoint_formats', () => {
         const got = ckpt.getF32(key);
         expect([...got.shape], `${file} > ${key}: shape`).toEqual([...ref.shape]);
         const m = compareTensors(got.data, ref.data, ref.shape, tol);
+        fx.markCompared(`${prefix}.${key}`);
         if (m.failing > 0) {
           throw new Error(
             `${fx.name} > ${file} > ${key}: ${m.failing} of ${ref.data.length} elements outside atol=${tol.atol} rtol=${tol.rtol}; ` +
@@ -75,4 +76,6 @@ describe('checkpoint_formats', () => {
       }
     });
   }
+  // Every tensor of expected.safetensors must be returned by some checkpoint file.
+  itComparesEveryRecordedTensor(fx, [], () => expected.keys());
 });

@@ -13,7 +13,7 @@ import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { openCheckpoint } from '../../src/model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { bytesOf, writeTorchFile, type SavedValue } from '../support/torch-save-writer.ts';
-import { Fixture, compareTensors, expectClose } from '../support/fixtures.ts';
+import { Fixture, compareTensors, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 
 const fx = new Fixture('tae');
 const cfg = parseTaeConfig(fx.manifest.config, 'tae manifest config');
@@ -217,4 +217,5 @@ describe('tae', () => {
       }
     });
   });
+  itComparesEveryRecordedTensor(fx, [/^input\./, /^t2v\.latents$/, /^dual\.mask$/]);
 });

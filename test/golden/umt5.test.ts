@@ -5,7 +5,7 @@ import { bucketsByOffset } from '../../src/model/text/relative-position.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { i64, type F32Tensor, type Tensor } from '../../src/model/tensor.ts';
-import { Fixture, compareTensors, expectClose, type Tolerance } from '../support/fixtures.ts';
+import { Fixture, compareTensors, expectClose, type Tolerance, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 
 const fx = new Fixture('umt5');
 const cfg = parseUmt5Config(fx.manifest.config, `${fx.dir}/manifest.json config`);
@@ -113,4 +113,5 @@ describe('umt5', () => {
       });
     });
   }
+  itComparesEveryRecordedTensor(fx, [/^input\./, /^short\.(ids|mask)$/]);
 });

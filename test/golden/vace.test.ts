@@ -4,7 +4,7 @@ import { WanModel } from '../../src/model/wan/model.ts';
 import { tokenGrid } from '../../src/model/wan/config.ts';
 import { FlowMatchScheduler } from '../../src/pipeline/scheduler.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
-import { Fixture, expectClose } from '../support/fixtures.ts';
+import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 import { fixtureConfig, fixtureWeights, numbers, tokensToConvLayout, withBatch } from '../support/wan.ts';
 
 const fx = new Fixture('vace');
@@ -84,4 +84,5 @@ describe('vace', () => {
       expectClose(fx, 'output.causal.y_perframe_t', out.flow);
     });
   });
+  itComparesEveryRecordedTensor(fx, [/^input\./]);
 });

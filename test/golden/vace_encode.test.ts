@@ -10,7 +10,7 @@ import { reshape, type F32Tensor } from '../../src/model/tensor.ts';
 import { encodeMaskChannels } from '../../src/pipeline/mask-encoding.ts';
 import { decodeReferenceImage, prepareReferenceImage, type RgbImage } from '../../src/pipeline/reference-images.ts';
 import { buildVaceContext, type VaceContextConfig, type VaceInputs } from '../../src/pipeline/vace-context.ts';
-import { Fixture, expectClose } from '../support/fixtures.ts';
+import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 import { StubVaeEncoder, stubBias, stubWeights } from '../support/stub-vae.ts';
 
 interface EncodeCase {
@@ -113,4 +113,5 @@ describe('vace_encode', () => {
       });
     });
   }
+  itComparesEveryRecordedTensor(fx, [/^input\./]);
 });

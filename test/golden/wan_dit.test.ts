@@ -3,7 +3,7 @@ import { timestepSinusoid } from '../../src/model/wan/embeddings.ts';
 import { WanModel, type MainOutputs } from '../../src/model/wan/model.ts';
 import { tokenGrid } from '../../src/model/wan/config.ts';
 import { f32, i64, type F32Tensor } from '../../src/model/tensor.ts';
-import { Fixture, expectClose } from '../support/fixtures.ts';
+import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 import { fixtureConfig, fixtureWeights, numbers, tokensToConvLayout, withBatch } from '../support/wan.ts';
 
 const fx = new Fixture('wan_dit');
@@ -47,6 +47,7 @@ describe('wan_dit', () => {
       }
     });
   }
+  itComparesEveryRecordedTensor(fx, [/^input\./]);
 });
 
 function firstRow(t: F32Tensor): F32Tensor {

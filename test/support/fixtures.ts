@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { expect } from 'vitest';
+import { expect, it, type TestContext } from 'vitest';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import type { Tensor } from '../../src/model/tensor.ts';
 
@@ -29,6 +29,11 @@ export class Fixture {
   readonly dir: string;
   readonly manifest: Manifest;
   #io: SafetensorsFile | undefined;
+  #ioView: SafetensorsFile | undefined;
+  /** Recorded tensors this suite has read (inputs and references alike). */
+  readonly #read = new Set<string>();
+  /** Recorded tensors this suite has compared with a result of ours. */
+  readonly #compared = new Set<string>();
 
   constructor(name: string) {
     this.name = name;
@@ -45,9 +50,29 @@ export class Fixture {
     return join(this.dir, rel);
   }
 
+  /** The recorded tensors; every tensor read through it is noted for `expectEveryTensorUsed`. */
   get io(): SafetensorsFile {
     this.#io ??= new SafetensorsFile(this.path(((this.manifest.files as Record<string, { path: string }> | undefined)?.io?.path) ?? 'io.safetensors'));
-    return this.#io;
+    this.#ioView ??= recordingView(this.#io, this.#read);
+    return this.#ioView;
+  }
+
+  /** Notes that `key` was compared with a result of ours (expectClose does it; call it after a custom comparison). */
+  markCompared(key: string): void {
+    this.#compared.add(key);
+  }
+
+  /**
+   * Fails unless every tensor the fixture records was compared by this suite, except the
+   * suite's inputs, which must then have been read. Driven by the recorded names, so a fixture
+   * root that records more (another layer count, another case) fails until the suite checks it.
+   */
+  expectEveryTensorUsed(inputs: readonly RegExp[], names: readonly string[] = this.tensorNames(/./)): void {
+    const isInput = (k: string) => inputs.some((r) => r.test(k));
+    const notCompared = names.filter((k) => !isInput(k) && !this.#compared.has(k));
+    const inputsNotRead = names.filter((k) => isInput(k) && !this.#read.has(k) && !this.#compared.has(k));
+    expect(notCompared, `${this.name}: recorded tensors no test compared`).toEqual([]);
+    expect(inputsNotRead, `${this.name}: recorded inputs no test read`).toEqual([]);
   }
 
   weightsPath(): string {
@@ -108,6 +133,7 @@ export function compareTensors(got: ArrayLike<number>, ref: ArrayLike<number>, s
 /** Asserts a tensor matches the fixture's record `key` within its tolerance; the failure message names the tensor, max error and its location. */
 export function expectClose(fx: Fixture, key: string, got: Tensor | { shape: readonly number[]; data: ArrayLike<number> }, tol = fx.tolerance(key)): void {
   const ref = fx.io.get(key);
+  fx.markCompared(key);
   expect([...got.shape], `${fx.name}/${key}: shape`).toEqual([...ref.shape]);
   const gotData = got.data instanceof BigInt64Array ? Array.from(got.data, Number) : (got.data as ArrayLike<number>);
   const refData = ref.data instanceof BigInt64Array ? Array.from(ref.data, Number) : (ref.data as Float32Array);
@@ -118,4 +144,40 @@ export function expectClose(fx: Fixture, key: string, got: Tensor | { shape: rea
         `max |got-ref| = ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}] (got ${m.got}, ref ${m.ref})`,
     );
   }
+}
+
+/** A view of `file` whose tensor reads add the tensor's name to `read`. */
+function recordingView(file: SafetensorsFile, read: Set<string>): SafetensorsFile {
+  const reads = new Set<PropertyKey>(['get', 'getF32', 'entry']);
+  return new Proxy(file, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (!reads.has(prop)) return value.bind(target);
+      return (name: string, ...rest: unknown[]) => {
+        read.add(name);
+        return (value as (...a: unknown[]) => unknown).call(target, name, ...rest);
+      };
+    },
+  });
+}
+
+function testsOf(task: { type: string; mode?: string; tasks?: unknown[] }): { mode?: string }[] {
+  if (task.type === 'test') return [task];
+  return (task.tasks ?? []).flatMap((t) => testsOf(t as typeof task));
+}
+
+/**
+ * Registers the suite's last test: every recorded tensor compared (see Fixture.expectEveryTensorUsed).
+ * Call it at the end of the fixture's describe block, after every other test. It can only judge a
+ * whole run: when a name filter left some of the file's tests out, it fails and says so.
+ */
+export function itComparesEveryRecordedTensor(fx: Fixture, inputs: readonly RegExp[], names?: () => readonly string[]): void {
+  it(`every recorded tensor is compared (inputs: ${inputs.map((r) => r.source).join(', ')})`, (ctx: TestContext) => {
+    const filtered = testsOf(ctx.task.file as never).filter((t) => t !== (ctx.task as unknown) && t.mode === 'skip').length;
+    if (filtered > 0) {
+      throw new Error(`${fx.name}: ${filtered} of this file's tests were filtered out, so coverage cannot be judged; run the whole suite (-t '^${fx.name}')`);
+    }
+    fx.expectEveryTensorUsed(inputs, names?.());
+  });
 }
