@@ -96,7 +96,11 @@ export class ZipArchive {
       }
       if (inflated.length !== e.size) throw new Error(`${this.path}: entry "${name}" inflates to ${inflated.length} bytes, expected ${e.size}`);
       // Copy so the result starts at byte offset 0 (typed-array views need aligned offsets).
-      return Buffer.from(inflated.subarray(offset, offset + len));
+      // Buffer.alloc, not Buffer.from: Buffer.from copies ranges under 4 KiB into Node's shared
+      // pool, at a non-zero byteOffset (found by test/unit/model/weights/zip.test.ts).
+      const out = Buffer.alloc(len);
+      inflated.copy(out, 0, offset, offset + len);
+      return out;
     }
     throw new Error(`${this.path}: entry "${name}" uses zip compression method ${e.method}; only stored (0) and deflate (8) are supported`);
   }
