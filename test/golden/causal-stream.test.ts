@@ -5,6 +5,7 @@ import { cfhwToFchw, fchwToCfhw } from '../../src/pipeline/latent-layout.ts';
 import type { NoiseSource } from '../../src/pipeline/noise.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 import { fixtureConfig, numbers } from '../support/wan.ts';
 import { safetensorsWeights } from '../../src/model/onnx/params.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
@@ -57,7 +58,7 @@ describe('causal_stream', () => {
       beforeAll(async () => {
         const weights = safetensorsWeights(new SafetensorsFile(fx.weightsPath()));
         // 'plain' is the bare LongLive model; both VACE-wrapper variants load the VACE graph.
-        model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH: H, latentW: W }, { cache: true, vace: variant !== 'plain' && !!cfg.vace_layers });
+        model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH: H, latentW: W }, { cache: true, vace: variant !== 'plain' && !!cfg.vace_layers, ...goldenSession() });
         stream = new CausalStream(model, { sinkFrames: m.longlive_settings_used.sink_size_frames, windowFrames: m.longlive_settings_used.local_attn_size_frames, steps });
         const contextEmb = await model.embedText(fx.io.getF32('input.context'));
         for (let c = 0; c < m.num_chunks; c++) {

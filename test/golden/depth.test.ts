@@ -12,6 +12,7 @@ import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { mergedTolerance, u8Frames } from '../support/annotators.ts';
 import { Fixture, expectClose as expectCloseWith, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('depth');
 const raw = fx.manifest.config as Record<string, number>;
@@ -30,7 +31,7 @@ describe('depth', () => {
 
   beforeAll(async () => {
     input = depthNetInput(frames, netH, netW);
-    model = await DepthModel.load(cfg, weights, netH, netW, { debug: true });
+    model = await DepthModel.load(cfg, weights, netH, netW, { debug: true, ...goldenSession() });
     stream = await model.streamCall(input, (_, r) => perFrame.push(r));
   });
   afterAll(async () => model?.release());
@@ -85,7 +86,7 @@ describe('depth', () => {
     expect(off / truncated.length, `${off} of ${truncated.length} bytes differ`).toBeLessThan(0.01);
   });
   it('batch.depth_net (all frames at once, temporal attention across them)', async () => {
-    expectClose(fx, 'batch.depth_net', await depthClipForward(cfg, weights, input));
+    expectClose(fx, 'batch.depth_net', await depthClipForward(cfg, weights, input, goldenSession()));
   });
   itComparesEveryRecordedTensor(fx, [/^input\./]);
 });

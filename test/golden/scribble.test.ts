@@ -8,6 +8,7 @@ import { f32 } from '../../src/model/tensor.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { mergedTolerance, u8Frames } from '../support/annotators.ts';
 import { Fixture, expectClose as expectCloseWith, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('scribble');
 const expectClose = (key: string, got: Parameters<typeof expectCloseWith>[2]) => expectCloseWith(fx, key, got, mergedTolerance(fx, key));
@@ -19,7 +20,7 @@ describe('scribble', () => {
   let run: ScribbleRun;
   beforeAll(async () => {
     const weights = safetensorsWeights(new SafetensorsFile(fx.weightsPath()));
-    model = await ScribbleModel.load(weights, frames.count, frames.height, frames.width, { debug: true });
+    model = await ScribbleModel.load(weights, frames.count, frames.height, frames.width, { debug: true, ...goldenSession() });
     run = await model.run(scribbleInput(frames));
   });
   afterAll(async () => model?.release());

@@ -14,6 +14,7 @@ import { openCheckpoint } from '../../src/model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { bytesOf, writeTorchFile, type SavedValue } from '../support/torch-save-writer.ts';
 import { Fixture, compareTensors, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('tae');
 const cfg = parseTaeConfig(fx.manifest.config, 'tae manifest config');
@@ -70,7 +71,7 @@ const whole = (key: string) => {
 describe('tae', () => {
   let tae: TaeModel;
   beforeAll(async () => {
-    tae = await TaeModel.load(cfg, weights(), { debugRaw: true });
+    tae = await TaeModel.load(cfg, weights(), { debugRaw: true, ...goldenSession() });
   });
   afterAll(async () => tae?.release());
 
@@ -94,7 +95,7 @@ describe('tae', () => {
       expectClose(fx, 'whole.decoded', asBTCHW(frames));
     });
     it('lighttae variant: normalised latents and their decode', async () => {
-      const light = await TaeModel.load(cfg, weights(), { variant: 'lighttae' });
+      const light = await TaeModel.load(cfg, weights(), { variant: 'lighttae', ...goldenSession() });
       try {
         expectClose(fx, 'whole.latents_lighttae', asBTCHW(await light.encode(whole('input.pixel12'))));
         expectClose(fx, 'whole.decoded_lighttae', asBTCHW(await light.decode(whole('whole.latents_lighttae'))));
@@ -119,7 +120,7 @@ describe('tae', () => {
       const path = join(dir, 'taew2_1.pth');
       writeTorchFile(path, root, storages);
       const ckpt = openCheckpoint(path);
-      const fromPth = await TaeModel.load(cfg, ckpt, { parts: 'encoder' });
+      const fromPth = await TaeModel.load(cfg, ckpt, { parts: 'encoder', ...goldenSession() });
       try {
         expectClose(fx, 'whole.latents', asBTCHW(await fromPth.encode(whole('input.pixel12'))));
       } finally {

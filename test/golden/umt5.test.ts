@@ -6,6 +6,7 @@ import { safetensorsWeights } from '../../src/model/onnx/params.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { i64, type F32Tensor, type Tensor } from '../../src/model/tensor.ts';
 import { Fixture, compareTensors, expectClose, type Tolerance, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('umt5');
 const cfg = parseUmt5Config(fx.manifest.config, `${fx.dir}/manifest.json config`);
@@ -29,7 +30,7 @@ function rowsOf(t: F32Tensor, row: number, count: number): number[] {
 describe('umt5', () => {
   let encoder: Umt5Encoder;
   beforeAll(async () => {
-    encoder = await Umt5Encoder.load(cfg, safetensorsWeights(new SafetensorsFile(fx.weightsPath())), { debug: true });
+    encoder = await Umt5Encoder.load(cfg, safetensorsWeights(new SafetensorsFile(fx.weightsPath())), { debug: true, ...goldenSession() });
   });
   afterAll(async () => encoder?.release());
 

@@ -5,6 +5,7 @@ import { tokenGrid } from '../../src/model/wan/config.ts';
 import { FlowMatchScheduler } from '../../src/pipeline/scheduler.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 import { fixtureConfig, fixtureWeights, numbers, tokensToConvLayout, withBatch } from '../support/wan.ts';
 
 const fx = new Fixture('vace');
@@ -25,7 +26,7 @@ describe('vace', () => {
     let ctx: F32Tensor;
     let hints: { hints: F32Tensor; debug: Record<string, F32Tensor> };
     beforeAll(async () => {
-      model = await WanModel.load(cfg, fixtureWeights(fx), shape, { vace: true, vaceAttention: 'noncausal', debug: true });
+      model = await WanModel.load(cfg, fixtureWeights(fx), shape, { vace: true, vaceAttention: 'noncausal', debug: true, ...goldenSession() });
       ctx = await model.embedText(fx.io.getF32('input.context'));
       hints = await model.hints(x, times, ctx, vaceContext);
     });
@@ -49,7 +50,7 @@ describe('vace', () => {
     let ctx: F32Tensor;
     let hints: { hints: F32Tensor; debug: Record<string, F32Tensor> };
     beforeAll(async () => {
-      model = await WanModel.load(cfg, fixtureWeights(fx), shape, { vace: true, cache: true, vaceAttention: 'causal', debug: true });
+      model = await WanModel.load(cfg, fixtureWeights(fx), shape, { vace: true, cache: true, vaceAttention: 'causal', debug: true, ...goldenSession() });
       ctx = await model.embedText(fx.io.getF32('input.context'));
       hints = await model.hints(x, times, ctx, vaceContext);
     });

@@ -4,6 +4,7 @@ import { WanModel, type MainOutputs } from '../../src/model/wan/model.ts';
 import { tokenGrid } from '../../src/model/wan/config.ts';
 import { f32, i64, type F32Tensor } from '../../src/model/tensor.ts';
 import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { goldenSession } from '../support/golden-device.ts';
 import { fixtureConfig, fixtureWeights, numbers, tokensToConvLayout, withBatch } from '../support/wan.ts';
 
 const fx = new Fixture('wan_dit');
@@ -23,7 +24,7 @@ describe('wan_dit', () => {
       let short: MainOutputs;
       let ctxEmb: F32Tensor;
       beforeAll(async () => {
-        model = await WanModel.load(cfg, fixtureWeights(fx), { latentFrames: F!, latentH: H!, latentW: W! }, { debug: true });
+        model = await WanModel.load(cfg, fixtureWeights(fx), { latentFrames: F!, latentH: H!, latentW: W! }, { debug: true, ...goldenSession() });
         const times = new Array<number>(grid.frames).fill(t[0]!);
         ctxEmb = await model.embedText(fx.io.getF32(`input.context${sfx}`));
         full = await model.forward({ x, timesteps: times, contextEmb: ctxEmb });
