@@ -54,6 +54,8 @@ export function checkOfferSdp(sdp: unknown): string {
   return sdp;
 }
 
+const NO_SUPPORTED_CODEC = 'the SDP offer has no video codec this server supports (VP8 or H.264)';
+
 /**
  * Answers an offer: applies it, lets `setup` pick directions and subscribe to tracks, creates the
  * answer and waits (bounded) for ICE gathering so the answer carries its candidates (WHIP/WHEP
@@ -63,11 +65,15 @@ export async function answerOffer(pc: RTCPeerConnection, sdp: string, setup: (vi
   try {
     await pc.setRemoteDescription({ type: 'offer', sdp });
   } catch (err) {
-    throw new BadOfferError(`the SDP offer could not be applied: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    // werift itself rejects an offer whose video codecs it cannot match ("negotiate codecs failed."),
+    // so the codec check below never saw a VP9/AV1-only offer; give that case its own message.
+    if (/negotiate codecs failed/i.test(message)) throw new BadOfferError(NO_SUPPORTED_CODEC);
+    throw new BadOfferError(`the SDP offer could not be applied: ${message}`);
   }
   const video = pc.getTransceivers().find((t) => t.kind === 'video');
   if (!video) throw new BadOfferError('the SDP offer has no usable video section');
-  if (video.codecs.length === 0) throw new BadOfferError('the SDP offer has no video codec this server supports (VP8 or H.264)');
+  if (video.codecs.length === 0) throw new BadOfferError(NO_SUPPORTED_CODEC);
   setup(video);
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
