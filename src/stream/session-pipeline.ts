@@ -12,7 +12,7 @@ import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-typ
 import type { Control, ControlOutput } from '../../controls/types.ts';
 import type { RgbImage } from '../pipeline/reference-images.ts';
 import { BoundedQueue } from './frame-queue.ts';
-import { packChunk, unpackChunk } from './chunk.ts';
+import { packChunk, unpackChunk } from './chunker.ts';
 import { Pacer, RateCounter } from './pacer.ts';
 import { buildMask, dimOutsideMask } from './mask.ts';
 import { resizeCover } from './resize.ts';
