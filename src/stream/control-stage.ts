@@ -1,7 +1,8 @@
 /**
  * Second stage: a camera chunk in, a prepared chunk out — the frames fitted to the generator's
- * size (generate mode; model presets take one fixed size), the control run on them, and the mask
- * (the control's own, else the session's mask parameters). The parameters in force travel with
+ * size (generate mode; model presets take one fixed size), the control run on them — wrapped in
+ * outpainting while the `outpaint` parameter is set (session-outpaint.ts) — and the mask (the
+ * control's own, else the session's mask rectangle). The parameters in force travel with
  * the chunk, so a change applied before it is generated can be detected and the control redone.
  */
 import type { Control, ControlOutput } from '../../controls/types.ts';
@@ -11,6 +12,7 @@ import type { CameraChunk } from './chunk-intake.ts';
 import { buildMask } from './mask.ts';
 import type { SessionParams } from './params.ts';
 import { resizeCover } from './resize.ts';
+import { SessionOutpaint } from './session-outpaint.ts';
 import type { AsyncStage, StageFailure } from './stage.ts';
 
 export interface ControlInput {
@@ -37,6 +39,7 @@ export interface PreparedChunk {
 
 export class ControlStage implements AsyncStage<ControlInput, PreparedChunk | StageFailure> {
   readonly #now: () => number;
+  readonly #outpaint = new SessionOutpaint();
 
   constructor(now: () => number) {
     this.#now = now;
@@ -50,7 +53,7 @@ export class ControlStage implements AsyncStage<ControlInput, PreparedChunk | St
       frames = resizeCover(frames, size.width, size.height);
     }
     try {
-      const output = await control.process(frames);
+      const output = await this.#outpaint.controlFor(control, params.outpaint).process(frames);
       const mask = output.mask ?? buildMask(params, frames.width, frames.height, frames.count);
       return { camera, frames, control: output, mask, params, controlId: control.id, started };
     } catch (error) {

@@ -50,3 +50,15 @@ describe('ControlStage', () => {
     expect(out).toMatchObject({ failed: 'control', controlId: 'depth', params: DEFAULT_PARAMS, error: new Error('no weights') });
   });
 });
+
+describe('ControlStage with the outpaint parameter', () => {
+  it('runs the control through outpainting, whose mask wins over the rectangle', async () => {
+    const params = { ...DEFAULT_PARAMS, mask: { x: 0, y: 0, width: 1, height: 1 }, outpaint: { direction: 'right' as const, amount: 0.25 } };
+    const passthrough: Control = { id: 'passthrough', needsWeights: false, process: (f) => ({ frames: f }), reset: () => {} };
+    const out = (await new ControlStage(clock(0)).processInput({ camera: camera(4, 1, 2), params, control: passthrough })) as PreparedChunk;
+    expect(out.controlId).toBe('passthrough');
+    expect(out.control.frames).toMatchObject({ width: 4, height: 1, count: 2 });
+    expect(Array.from(out.mask!.data)).toEqual([0, 0, 0, 1, 0, 0, 0, 1]);
+    expect(out.control.frames.data[3 * 3]).toBe(127);
+  });
+});

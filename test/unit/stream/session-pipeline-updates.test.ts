@@ -61,3 +61,17 @@ describe('SessionPipeline parameter updates', () => {
     await p.close();
   });
 });
+
+describe('SessionPipeline outpaint preview', () => {
+  it('shows the grown picture: the generated margin gray, the kept camera dimmed', async () => {
+    const p = new SessionPipeline({ controls: recordingControls(), generators: new GeneratorRegistry(), now: () => 0 });
+    expect((await p.updateParams({ outpaint: { direction: 'left', amount: 0.25 } })).ok).toBe(true);
+    await settle();
+    const shown: number[][] = [];
+    p.output$.subscribe((f) => shown.push(Array.from(f.frame.data.filter((_, i) => i % 3 === 0))));
+    p.pushFrame(rgb(8, 1, 200), 0);
+    await settle();
+    expect(shown).toEqual([[127, 127, 100, 100, 100, 100, 100, 100]]);
+    await p.close();
+  });
+});
