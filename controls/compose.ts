@@ -9,12 +9,20 @@
  *   → extension: first/last images over the anchor frames, composited where the mask is > 0.5, mask 0
  *     there.
  * Reference images are not part of a ControlOutput; they travel on their own path to the encoder.
+ *
+ * `withOutpaint` is the one outpainting path: the registry's `compose`, the renderer's
+ * `--outpaint left=0.25` (through `compose`) and the live session's `outpaint` parameter
+ * (src/stream/session-outpaint.ts) all go through it. They share fit-frame placement — the frame
+ * keeps its size and the picture grows by a generated margin while the source shrinks into the
+ * rest — because both have one fixed frame size (the model's, which is also the encoder's and the
+ * MP4's); growing the canvas (`placement: 'grow-canvas'`, upstream exact) would hand the generator
+ * control frames larger than the frames it takes.
  */
 import type { RgbFrames } from '../src/frames.ts';
 import { ExtensionControl } from './extension.ts';
 import { InpaintControl } from './masks/inpaint.ts';
 import { MovingBoxMaskSource, PaintedMaskSource, RectMaskSource, type MaskSource } from './masks/mask-source.ts';
-import { OutpaintControl } from './masks/outpaint.ts';
+import { OutpaintControl, type OutpaintOptions } from './masks/outpaint.ts';
 import type { OutpaintDirection } from './masks/outpaint-geometry.ts';
 import type { CompositionSpec, MaskSpec, NestedControlSpec } from './schemas.ts';
 import type { Control, ControlOutput } from './types.ts';
@@ -43,11 +51,20 @@ export function composeControl(spec: CompositionSpec, create: ControlFactory): C
     control = new InpaintControl({ mask: buildMaskSource(spec.inpaint.mask), fill: spec.inpaint.fill, control });
   } else if (spec.outpaint) {
     const o = spec.outpaint;
-    control = new OutpaintControl({ ...o, directions: o.directions as OutpaintDirection[], control });
+    control = withOutpaint({ ...o, directions: o.directions as OutpaintDirection[] }, control);
   }
   if (spec.extension) control = new ExtensionControl({ ...spec.extension, control });
   if (!control) throw new Error('compose: nothing to compose: give control, inpaint, outpaint or extension');
   return new ComposedControl(control);
+}
+
+/**
+ * Outpainting around `control` — its frames fill the placed inner rectangle, mask 1 everywhere —
+ * or, without one, around the source itself (kept with mask 0, only the margin generated).
+ * Disposing the result disposes `control`.
+ */
+export function withOutpaint(options: Omit<OutpaintOptions, 'control'>, control?: Control): OutpaintControl {
+  return new OutpaintControl({ ...options, control });
 }
 
 /** The composition as seen by a session: id 'compose', delegating to the nested controls. */

@@ -117,3 +117,14 @@ function largestInner(size: number, ratio: number, sides: number): number {
   while (s > 1 && s + sides * Math.trunc(ratio * s) > size) s--;
   return s;
 }
+
+/**
+ * The VACE ratio whose fit-frame margin, on one expanded side, is `fraction` of the frame: the
+ * margin is ratio·inner and inner + margin = frame, so ratio = fraction / (1 − fraction) (0.25 of
+ * the frame → ratio 1/3; at 640 px: a 480 px source and a 160 px margin). For callers that say how
+ * much of the picture is generated rather than how much it grows (the live `outpaint.amount`).
+ */
+export function ratioForMarginFraction(fraction: number): number {
+  if (!(fraction >= 0 && fraction < 1)) throw new Error(`outpaint: the generated fraction of the frame must be in [0, 1), got ${fraction}`);
+  return fraction / (1 - fraction);
+}

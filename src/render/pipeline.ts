@@ -16,7 +16,7 @@ import type { Control } from '../../controls/types.ts';
 import type { RgbFrames } from '../frames.ts';
 import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
 import type { RgbImage } from '../pipeline/reference-images.ts';
-import { FrameChunker, framesToKeep, type InputChunk } from './chunker.ts';
+import { FrameChunker, framesToKeep, type InputChunk } from '../stream/chunker.ts';
 import type { RenderProgressState } from './progress.ts';
 import { probeVideo, type FrameRate, type VideoInfo } from './probe.ts';
 import { median, quantile } from './stats.ts';

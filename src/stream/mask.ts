@@ -1,4 +1,7 @@
-/** Turning the mask rectangle / outpaint parameters into per-frame masks, and showing them in preview. */
+/**
+ * The live `mask` rectangle as per-frame masks, and showing a mask in preview. (The `outpaint`
+ * parameter is a control, not a mask over the camera picture: see session-outpaint.ts.)
+ */
 import type { MaskFrames, RgbFrames } from '../frames.ts';
 import type { SessionParams } from './params.ts';
 
@@ -9,21 +12,8 @@ interface PixelRect {
   y1: number;
 }
 
-/** The region to regenerate in pixels, or undefined when the whole frame is regenerated. */
-export function maskRegion(params: Pick<SessionParams, 'mask' | 'outpaint'>, width: number, height: number): PixelRect | undefined {
-  if (params.outpaint.direction !== 'none' && params.outpaint.amount > 0) {
-    const a = params.outpaint.amount;
-    switch (params.outpaint.direction) {
-      case 'left':
-        return { x0: 0, y0: 0, x1: Math.round(width * a), y1: height };
-      case 'right':
-        return { x0: width - Math.round(width * a), y0: 0, x1: width, y1: height };
-      case 'up':
-        return { x0: 0, y0: 0, x1: width, y1: Math.round(height * a) };
-      case 'down':
-        return { x0: 0, y0: height - Math.round(height * a), x1: width, y1: height };
-    }
-  }
+/** The rectangle to regenerate in pixels, or undefined when the whole frame is regenerated. */
+export function maskRegion(params: Pick<SessionParams, 'mask'>, width: number, height: number): PixelRect | undefined {
   const m = params.mask;
   if (!m) return undefined;
   return {
@@ -35,7 +25,7 @@ export function maskRegion(params: Pick<SessionParams, 'mask' | 'outpaint'>, wid
 }
 
 /** Masks (1 = regenerate inside the region, 0 elsewhere) for `count` frames, or undefined for "all ones". */
-export function buildMask(params: Pick<SessionParams, 'mask' | 'outpaint'>, width: number, height: number, count: number): MaskFrames | undefined {
+export function buildMask(params: Pick<SessionParams, 'mask'>, width: number, height: number, count: number): MaskFrames | undefined {
   const r = maskRegion(params, width, height);
   if (!r) return undefined;
   const data = new Float32Array(width * height * count);

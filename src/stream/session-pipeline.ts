@@ -1,29 +1,41 @@
 /**
- * One live session's video pipeline: frames → bounded queue → chunker → control → generator
- * (or, in preview mode, the control's output itself) → pacer → output.
+ * One live session's video pipeline: a thin driver over small stages, data flowing one way —
  *
- * rxjs only at the edges (`output$`, `events$`); the stages are the pure classes next to this
- * file. Parameters are validated when they arrive (an invalid update changes nothing and gets an
- * error back) and applied at the next chunk boundary, so a chunk never mixes two settings.
+ *   pushFrame → ChunkIntake: bounded queue, even sampling, packing          chunk-intake.ts
+ *     → ControlStage: fit to the generator, run the control, build the mask  control-stage.ts
+ *     → generateChunk (generate mode) | previewChunk (preview mode)          generate-stage.ts
+ *     → PacingStage: frames spread over the measured chunk interval          pacing-stage.ts
+ *     → output$
+ *
+ * Beside the flow: updates are validated on arrival and prepared in bounded batches
+ * (param-updates.ts), then staged for the next chunk boundary (param-staging.ts), where the control
+ * and generator they brought take over (active-resources.ts) — so a chunk never mixes two
+ * settings. A failed chunk becomes a report and, in generate mode, a staged switch to preview
+ * (fallback-policy.ts). The stages are pure; this driver owns the clock, the one pacing timer, the
+ * awaits, disposal, and rxjs at the edges (`output$`, `events$`).
  */
 import { Subject, type Observable } from 'rxjs';
 import type { RgbFrames } from '../frames.ts';
-import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
-import type { Control, ControlOutput } from '../../controls/types.ts';
+import type { ChunkGenerator } from '../pipeline/generator-types.ts';
 import type { RgbImage } from '../pipeline/reference-images.ts';
-import { BoundedQueue } from './frame-queue.ts';
-import { packChunk, unpackChunk } from './chunk.ts';
-import { Pacer, RateCounter } from './pacer.ts';
-import { buildMask, dimOutsideMask } from './mask.ts';
-import { resizeCover } from './resize.ts';
-import { DEFAULT_PARAMS, parseParamsPatch, type SessionParams, type SessionParamsPatch } from './params.ts';
+import { ActiveResources } from './active-resources.ts';
+import { ChunkIntake, type CameraChunk } from './chunk-intake.ts';
+import { makeControl, type ControlSource } from './control-source.ts';
+import { ControlStage, type PreparedChunk } from './control-stage.ts';
+import { fallbackFor } from './fallback-policy.ts';
+import { generateChunk, previewChunk, type ChunkResult } from './generate-stage.ts';
 import { NoModelLoadedError, type GeneratorRegistry } from './generators.ts';
+import { PacingStage } from './pacing-stage.ts';
+import { ParamStaging } from './param-staging.ts';
+import { ParamUpdates, type UpdateResult } from './param-updates.ts';
+import { DEFAULT_PARAMS, parseParamsPatch, type SessionParams, type SessionParamsPatch } from './params.ts';
+import { ReferenceStore } from './reference-store.ts';
+import { roundTenth, SessionMeter } from './session-meter.ts';
+import { isStageFailure, type StageFailure } from './stage.ts';
 import type { TimedFrame } from './types.ts';
 
-export interface ControlSource {
-  list(): readonly { readonly id: string }[];
-  create(id: string): Control;
-}
+export type { ControlSource } from './control-source.ts';
+export type { UpdateResult } from './param-updates.ts';
 
 export interface SessionPipelineOptions {
   readonly controls: ControlSource;
@@ -43,10 +55,6 @@ export type SessionEvent =
   | { readonly type: 'chunk'; readonly chunk: number; readonly frames: number; readonly ms: number; readonly mode: SessionParams['mode'] }
   | { readonly type: 'error'; readonly message: string };
 
-export type UpdateResult =
-  | { readonly ok: true; readonly acceptedAtChunk: number; readonly params: SessionParams }
-  | { readonly ok: false; readonly error: string };
-
 export interface PipelineStats {
   readonly mode: SessionParams['mode'];
   readonly control: string;
@@ -63,51 +71,23 @@ export interface PipelineStats {
   readonly outputFrames: number;
 }
 
-/** A chunk whose frames are taken and whose control ran, ready for the generator (or to show). */
-interface Prepared {
-  readonly batch: TimedFrame[];
-  readonly chunk: RgbFrames;
-  readonly control: ControlOutput;
-  readonly mask: ReturnType<typeof buildMask> | ControlOutput['mask'];
-  /** The parameters in force when the control ran: a change at the boundary redoes it. */
-  readonly params: SessionParams;
-  readonly controlId: string;
-  readonly started: number;
-}
-
-interface PendingChange {
-  patch: SessionParamsPatch;
-  control?: Control;
-  generator?: ChunkGenerator;
-}
-
 export class SessionPipeline {
   readonly #opts: SessionPipelineOptions;
   readonly #now: () => number;
-  readonly #queue: BoundedQueue<TimedFrame>;
-  readonly #pacer = new Pacer();
+  readonly #intake: ChunkIntake;
+  readonly #controlStage: ControlStage;
+  readonly #pacing = new PacingStage();
+  readonly #meter = new SessionMeter();
+  readonly #references = new ReferenceStore();
+  readonly #staging: ParamStaging;
+  readonly #active: ActiveResources;
+  readonly #updates: ParamUpdates;
   readonly #output = new Subject<TimedFrame>();
   readonly #events = new Subject<SessionEvent>();
-  readonly #inRate = new RateCounter();
-  readonly #outRate = new RateCounter();
-  #params: SessionParams;
-  #control: Control;
-  #generator?: ChunkGenerator;
-  #pending?: PendingChange;
   #closed = false;
   #wake?: () => void;
   #loop: Promise<void>;
   #paceTimer?: NodeJS.Timeout;
-  #seq = 0;
-  #chunks = 0;
-  #chunkMs?: number;
-  #latencyMs?: number;
-  #outputFrames = 0;
-  #externalDrops = 0;
-  readonly #references = new Map<string, RgbImage>();
-  #referenceCount = 0;
-  /** Serialises updateParams so two concurrent updates cannot both build a generator. */
-  #updates: Promise<unknown> = Promise.resolve();
 
   readonly output$: Observable<TimedFrame>;
   readonly events$: Observable<SessionEvent>;
@@ -115,19 +95,32 @@ export class SessionPipeline {
   constructor(opts: SessionPipelineOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? (() => performance.now());
-    this.#queue = new BoundedQueue(opts.queueCapacity ?? 24);
+    this.#intake = new ChunkIntake(opts.queueCapacity ?? 24);
+    this.#controlStage = new ControlStage(this.#now);
     const initial = parseParamsPatch(opts.initialParams ?? {});
     if (!initial.ok) throw new Error(initial.error);
-    this.#params = { ...DEFAULT_PARAMS, ...initial.value, mode: 'preview' };
     if (initial.value.mode === 'generate') throw new NoModelLoadedError('start the session in preview mode, then switch with a parameter update');
-    this.#control = this.#makeControl(this.#params.control);
+    const params: SessionParams = { ...DEFAULT_PARAMS, ...initial.value, mode: 'preview' };
+    this.#staging = new ParamStaging(params);
+    this.#active = new ActiveResources(makeControl(opts.controls, params.control));
+    this.#updates = new ParamUpdates({
+      staging: this.#staging,
+      active: this.#active,
+      controls: opts.controls,
+      generators: opts.generators,
+      references: this.#references,
+      frameSize: () => this.#intake.frameSize ?? opts.frameSize ?? { width: 640, height: 360 },
+      closed: () => this.#closed,
+      chunks: () => this.#meter.chunks,
+      onStaged: () => this.#wake?.(),
+    });
     this.output$ = this.#output.asObservable();
     this.events$ = this.#events.asObservable();
     this.#loop = this.#run();
   }
 
   get params(): SessionParams {
-    return this.#params;
+    return this.#staging.params;
   }
 
   get closed(): boolean {
@@ -138,8 +131,8 @@ export class SessionPipeline {
   pushFrame(frame: RgbFrames, capturedAt = this.#now()): void {
     if (this.#closed) return;
     if (frame.count !== 1) throw new Error(`pushFrame takes one frame at a time, got ${frame.count}`);
-    this.#inRate.mark(this.#now());
-    this.#queue.push({ frame, capturedAt, seq: this.#seq++ });
+    this.#meter.frameIn(this.#now());
+    this.#intake.processInput({ frame, capturedAt });
     this.#wake?.();
   }
 
@@ -148,19 +141,12 @@ export class SessionPipeline {
    * same object is handed to the generator every chunk, which tells it the reference is unchanged.
    */
   addReference(image: RgbImage): string {
-    const id = `ref-${++this.#referenceCount}`;
-    this.#references.set(id, image);
-    // Keep the store bounded; never evict the reference in use.
-    for (const old of this.#references.keys()) {
-      if (this.#references.size <= 4) break;
-      if (old !== this.#params.referenceId && old !== id) this.#references.delete(old);
-    }
-    return id;
+    return this.#references.add(image, this.#staging.params.referenceId);
   }
 
   /** Frames the media bridge had to drop after the pipeline (encoder back-pressure). */
   noteDownstreamDrop(count = 1): void {
-    this.#externalDrops += count;
+    this.#meter.downstreamDrop(count);
   }
 
   /**
@@ -168,67 +154,27 @@ export class SessionPipeline {
    * unknown control, generate mode without a model) changes nothing.
    */
   updateParams(input: unknown): Promise<UpdateResult> {
-    const run = this.#updates.then(() => this.#prepareUpdate(input));
-    this.#updates = run.catch(() => undefined);
-    return run;
-  }
-
-  async #prepareUpdate(input: unknown): Promise<UpdateResult> {
-    if (this.#closed) return { ok: false, error: 'session is closed' };
-    const parsed = parseParamsPatch(input);
-    if (!parsed.ok) return parsed;
-    const patch = parsed.value;
-    const pending: PendingChange = this.#pending ?? { patch: {} };
-    const target = { ...this.#params, ...pending.patch, ...patch };
-    if (patch.referenceId && !this.#references.has(patch.referenceId)) {
-      return { ok: false, error: `unknown reference '${patch.referenceId}': upload the image first (POST /api/sessions/<id>/reference)` };
-    }
-    let control: Control | undefined;
-    let generator: ChunkGenerator | undefined;
-    try {
-      if (patch.control !== undefined && patch.control !== (pending.control?.id ?? this.#control.id)) {
-        control = this.#makeControl(patch.control);
-      }
-      if (target.mode === 'generate' && !this.#generator && !pending.generator) {
-        const size = this.#frameSize();
-        generator = await this.#opts.generators.create({ width: size.width, height: size.height });
-      }
-    } catch (err) {
-      control?.dispose?.();
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
-    if (this.#closed) {
-      control?.dispose?.();
-      await generator?.dispose();
-      return { ok: false, error: 'session is closed' };
-    }
-    if (control) {
-      pending.control?.dispose?.();
-      pending.control = control;
-    }
-    if (generator) pending.generator = generator;
-    pending.patch = { ...pending.patch, ...patch };
-    this.#pending = pending;
-    this.#wake?.();
-    return { ok: true, acceptedAtChunk: this.#chunks, params: target };
+    return this.#updates.submit(input);
   }
 
   stats(): PipelineStats {
     const now = this.#now();
+    const m = this.#meter.read(now);
+    const interval = this.#pacing.chunkIntervalMs;
     return {
-      mode: this.#params.mode,
-      control: this.#control.id,
-      generator: this.#generator?.id ?? null,
-      chunks: this.#chunks,
-      inputFps: round1(this.#inRate.perSecond(now)),
-      outputFps: round1(this.#outRate.perSecond(now)),
-      chunkMs: this.#chunkMs === undefined ? null : round1(this.#chunkMs),
-      chunkIntervalMs: this.#pacer.chunkIntervalMs === undefined ? null : round1(this.#pacer.chunkIntervalMs),
-      latencyMs: this.#latencyMs === undefined ? null : round1(this.#latencyMs),
-      queued: this.#queue.size,
-      droppedFrames: this.#queue.dropped + this.#pacer.dropped + this.#externalDrops,
-      inputFrames: this.#seq,
-      outputFrames: this.#outputFrames,
+      mode: this.#staging.params.mode,
+      control: this.#active.control.id,
+      generator: this.#active.generator?.id ?? null,
+      chunks: m.chunks,
+      inputFps: m.inputFps,
+      outputFps: m.outputFps,
+      chunkMs: m.chunkMs,
+      chunkIntervalMs: interval === undefined ? null : roundTenth(interval),
+      latencyMs: m.latencyMs,
+      queued: this.#intake.queued,
+      droppedFrames: this.#intake.dropped + this.#pacing.dropped + m.downstreamDrops,
+      inputFrames: this.#intake.received,
+      outputFrames: m.outputFrames,
     };
   }
 
@@ -238,201 +184,128 @@ export class SessionPipeline {
     this.#closed = true;
     this.#wake?.();
     clearTimeout(this.#paceTimer);
-    this.#pacer.clear();
-    this.#queue.clear();
+    this.#pacing.clear();
+    this.#intake.clear();
     await Promise.race([this.#loop, new Promise((r) => setTimeout(r, 5000).unref())]);
-    await this.#updates;
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.control?.dispose?.();
-    await pending?.generator?.dispose().catch(() => undefined);
-    this.#control.dispose?.();
-    await this.#generator?.dispose().catch(() => undefined);
-    this.#generator = undefined;
+    await this.#updates.settled();
+    const staged = this.#staging.discard();
+    staged?.control?.dispose?.();
+    await staged?.generator?.dispose().catch(() => undefined);
+    const held = this.#active.release();
+    held.control.dispose?.();
+    await held.generator?.dispose().catch(() => undefined);
     this.#output.complete();
     this.#events.complete();
   }
 
-  #makeControl(id: string): Control {
-    if (!this.#opts.controls.list().some((c) => c.id === id)) {
-      throw new Error(`unknown control '${id}'; available: ${this.#opts.controls.list().map((c) => c.id).join(', ')}`);
-    }
-    return this.#opts.controls.create(id);
-  }
-
-  #lastSize?: { width: number; height: number };
-  #frameSize(): { width: number; height: number } {
-    return this.#lastSize ?? this.#opts.frameSize ?? { width: 640, height: 360 };
-  }
-
-  /** Applies the queued update at a chunk boundary. */
-  async #applyPending(): Promise<void> {
-    const p = this.#pending;
-    if (!p) return;
-    this.#pending = undefined;
-    this.#params = { ...this.#params, ...p.patch };
-    if (p.control) {
-      this.#control.dispose?.();
-      this.#control = p.control;
-    }
-    if (p.generator) {
-      await this.#generator?.dispose().catch(() => undefined);
-      this.#generator = p.generator;
-    }
-    if (this.#params.mode === 'preview' && this.#generator) {
-      await this.#generator.dispose().catch(() => undefined);
-      this.#generator = undefined;
-    }
-    if (p.patch.seed !== undefined || p.patch.mode !== undefined) this.#generator?.reset();
-    this.#events.next({ type: 'applied', chunk: this.#chunks, params: this.#params });
-  }
-
-  #framesWanted(): number {
-    if (this.#params.mode === 'generate' && this.#generator) return this.#generator.framesForNextChunk();
-    return this.#opts.previewChunkFrames ?? 1;
-  }
-
-  async #waitFor(want: number): Promise<void> {
-    while (!this.#closed && this.#queue.size < want && !this.#pending) {
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-      this.#wake = undefined;
-    }
-  }
-
   async #run(): Promise<void> {
     // In generate mode the next chunk's frames are taken and its control computed while the
-    // generator works on the current chunk (`next`); a parameter change at the boundary redoes it.
-    let next: Promise<Prepared | undefined> | undefined;
+    // generator works on the current chunk (`next`); a change applied at the boundary redoes it.
+    let next: Promise<PreparedChunk | undefined> | undefined;
     while (!this.#closed) {
-      await this.#applyPending();
+      await this.#applyStaged();
       let prepared = next ? await next : undefined;
       next = undefined;
-      if (prepared && prepared.params !== this.#params) prepared = await this.#prepare(prepared.batch);
+      if (prepared && prepared.params !== this.#staging.params) prepared = await this.#prepare(prepared.camera);
       if (!prepared) {
-        const want = this.#framesWanted();
-        await this.#waitFor(want);
-        if (this.#closed) break;
-        if (this.#pending) continue; // apply it before taking the next chunk
-        const batch = this.#queue.takeEvenly(want);
-        if (!batch) continue;
-        prepared = await this.#prepare(batch);
+        const camera = await this.#nextChunk(this.#framesWanted());
+        if (!camera) continue; // closed, a change to apply first, or a dropped mixed-size batch
+        prepared = await this.#prepare(camera);
         if (!prepared) continue;
       }
-      if (prepared.params.mode === 'generate' && this.#generator) {
-        const generating = this.#generate(prepared);
+      const generator = this.#active.generator;
+      if (prepared.params.mode === 'generate' && generator) {
+        // generate() is entered synchronously, so framesForNextChunk already answers for the next chunk.
+        const generating = this.#generate(prepared, generator);
         next = this.#prefetch(this.#framesWanted());
         await generating;
       } else {
-        this.#emit(prepared, prepared.control.frames, prepared.mask);
+        this.#emit(previewChunk(prepared));
       }
     }
     await next;
   }
 
-  /** Waits for the next chunk's frames (unless a change is pending) and runs its control. */
-  async #prefetch(want: number): Promise<Prepared | undefined> {
-    await this.#waitFor(want);
-    if (this.#closed || this.#pending) return undefined;
-    const batch = this.#queue.takeEvenly(want);
-    return batch ? this.#prepare(batch) : undefined;
+  /** At a chunk boundary: applies the staged change, disposes what it retired, tells listeners. */
+  async #applyStaged(): Promise<void> {
+    const change = this.#staging.takeAtBoundary();
+    if (!change) return;
+    const adoption = this.#active.adopt(change);
+    for (const control of adoption.retiredControls) control.dispose?.();
+    for (const generator of adoption.retiredGenerators) await generator.dispose().catch(() => undefined);
+    if (adoption.resetGenerator) this.#active.generator?.reset();
+    this.#events.next({ type: 'applied', chunk: this.#meter.chunks, params: change.params });
   }
 
-  /** Packs a batch, fits it to the generator, runs the control. Undefined when the chunk is dropped. */
-  async #prepare(batch: TimedFrame[]): Promise<Prepared | undefined> {
-    const started = this.#now();
-    let chunk: RgbFrames;
-    try {
-      chunk = packChunk(batch);
-    } catch {
-      // The camera changed size mid-queue; drop the mixed batch and start afresh.
-      this.#externalDrops += batch.length;
-      return undefined;
-    }
-    this.#lastSize = { width: chunk.width, height: chunk.height };
-    const params = this.#params;
-    if (params.mode === 'generate' && this.#generator) {
-      // Model presets take one fixed size; fit the camera to it before the control runs.
-      const size = this.#generator.outputSize(chunk.width, chunk.height);
-      chunk = resizeCover(chunk, size.width, size.height);
-    }
-    try {
-      const control = await this.#control.process(chunk);
-      const mask = control.mask ?? buildMask(params, chunk.width, chunk.height, chunk.count);
-      return { batch, chunk, control, mask, params, controlId: this.#control.id, started };
-    } catch (err) {
-      this.#fail(params, err);
-      return undefined;
-    }
+  #framesWanted(): number {
+    const generator = this.#active.generator;
+    if (this.#staging.params.mode === 'generate' && generator) return generator.framesForNextChunk();
+    return this.#opts.previewChunkFrames ?? 1;
   }
 
-  async #generate(p: Prepared): Promise<void> {
-    const generator = this.#generator!;
-    let out: RgbFrames;
-    try {
-      const reference = p.params.referenceId ? this.#references.get(p.params.referenceId) : undefined;
-      out = await generator.generate({
-        frames: p.chunk,
-        // 'passthrough' in generate mode means no VACE control (text or V2V from the camera);
-        // a mask alone still selects what is regenerated.
-        control: p.controlId === 'passthrough' && !p.mask ? undefined : { frames: p.control.frames, mask: p.mask },
-        params: generationParams(p.params),
-        references: reference ? [reference] : undefined,
-      });
-    } catch (err) {
-      this.#fail(p.params, err);
-      return;
+  /** The next camera chunk once `want` frames are queued; undefined when closed or a change is staged. */
+  async #nextChunk(want: number): Promise<CameraChunk | undefined> {
+    while (!this.#closed && !this.#staging.staged && !this.#intake.has(want)) {
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
     }
-    this.#emit(p, out);
+    if (this.#closed || this.#staging.staged) return undefined;
+    return this.#intake.processInput({ take: want })[0];
   }
 
-  #fail(params: SessionParams, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.#events.next({ type: 'error', message: `${params.mode === 'generate' ? 'generation' : `control '${this.#control.id}'`} failed: ${message}` });
-    if (params.mode === 'generate') {
-      // Keep the stream alive: fall back to preview rather than failing every chunk.
-      this.#pending = { ...(this.#pending ?? {}), patch: { ...(this.#pending?.patch ?? {}), mode: 'preview' } };
+  async #prefetch(want: number): Promise<PreparedChunk | undefined> {
+    const camera = await this.#nextChunk(want);
+    return camera ? this.#prepare(camera) : undefined;
+  }
+
+  async #prepare(camera: CameraChunk): Promise<PreparedChunk | undefined> {
+    const out = await this.#controlStage.processInput({
+      camera,
+      params: this.#staging.params,
+      control: this.#active.control,
+      generator: this.#active.generator,
+    });
+    if (!isStageFailure(out)) return out;
+    this.#fallBack(out);
+    return undefined;
+  }
+
+  async #generate(prepared: PreparedChunk, generator: ChunkGenerator): Promise<void> {
+    const reference = prepared.params.referenceId ? this.#references.get(prepared.params.referenceId) : undefined;
+    const out = await generateChunk({ prepared, generator, reference });
+    if (isStageFailure(out)) this.#fallBack(out);
+    else this.#emit(out);
+  }
+
+  #fallBack(failure: StageFailure): void {
+    for (const action of fallbackFor(failure)) {
+      if ('report' in action) {
+        this.#events.next({ type: 'error', message: action.report });
+      } else {
+        this.#staging.stage({ patch: action.stage });
+        this.#wake?.();
+      }
     }
   }
 
-  #emit(p: Prepared, out: RgbFrames, previewMask?: Prepared['mask']): void {
+  #emit(result: ChunkResult): void {
     if (this.#closed) return;
-    if (previewMask) dimOutsideMask(out, previewMask);
-    const ms = this.#now() - p.started;
-    this.#chunkMs = this.#chunkMs === undefined ? ms : this.#chunkMs + 0.3 * (ms - this.#chunkMs);
-    this.#chunks++;
-    this.#events.next({ type: 'chunk', chunk: this.#chunks - 1, frames: out.count, ms, mode: p.params.mode });
-    this.#pacer.enqueue(unpackChunk(out, p.batch), this.#now());
-    this.#drainPacer();
+    const ms = this.#now() - result.started;
+    const chunk = this.#meter.chunkDone(ms);
+    this.#events.next({ type: 'chunk', chunk, frames: result.frames.count, ms, mode: result.mode });
+    this.#pace(result);
   }
 
-  #drainPacer(): void {
+  /** Sends the frames due now (scheduling `chunk` first, if given) and sets the timer for the next. */
+  #pace(chunk?: ChunkResult): void {
     clearTimeout(this.#paceTimer);
     if (this.#closed) return;
     const now = this.#now();
-    for (const f of this.#pacer.takeDue(now)) {
-      this.#outRate.mark(now);
-      this.#outputFrames++;
-      const lat = now - f.capturedAt;
-      this.#latencyMs = this.#latencyMs === undefined ? lat : this.#latencyMs + 0.2 * (lat - this.#latencyMs);
+    for (const f of this.#pacing.processInput({ now, chunk })) {
+      this.#meter.frameOut(now, f.capturedAt);
       this.#output.next(f);
     }
-    const next = this.#pacer.nextDueAt();
-    if (next !== undefined) this.#paceTimer = setTimeout(() => this.#drainPacer(), Math.max(0, next - this.#now()));
+    const next = this.#pacing.nextDueAt;
+    if (next !== undefined) this.#paceTimer = setTimeout(() => this.#pace(), Math.max(0, next - this.#now()));
   }
-}
-
-function generationParams(p: SessionParams): GenerationParams {
-  return {
-    prompt: p.prompt,
-    seed: p.seed,
-    contextScale: p.contextScale,
-    noiseScale: p.noiseScale ?? undefined,
-    steps: p.steps,
-    interpolation: p.interpolation,
-    transitionChunks: p.transitionChunks,
-  };
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_V2V_NOISE_SCALE, parseRenderArgs } from '../../../src/cli/render.ts';
 import { createControl } from '../../../controls/registry.ts';
-import { FrameChunker, framesToKeep } from '../../../src/render/chunker.ts';
+import { FrameChunker, framesToKeep } from '../../../src/stream/chunker.ts';
 import { controlSpecFor, parseOutpaint, parseRenderControl } from '../../../src/render/control-spec.ts';
 import { formatFrameRate, parseFrameRate } from '../../../src/render/probe.ts';
 import { formatRenderProgress, RenderProgressBar } from '../../../src/render/progress.ts';
