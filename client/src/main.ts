@@ -1,5 +1,7 @@
 /** The vace-live client: camera in, stylised video out, parameters live over the data channel. */
+import { DEFAULT_PARAMS, PARAMETERS, type SessionParams } from '../../src/stream/param-table.ts';
 import { MaskDrawing, type NormRect } from './mask-drawing.ts';
+import { readRange, setupInteger, setupRange, setupSelect, setupText, showRangeValue, tooltip } from './param-inputs.ts';
 import { OutputRecorder } from './recorder.ts';
 import { ServerError, createSession, request } from './signalling.ts';
 
@@ -20,6 +22,7 @@ const ui = {
   prompt: $<HTMLTextAreaElement>('prompt'),
   contextScale: $<HTMLInputElement>('contextScale'),
   noiseScale: $<HTMLInputElement>('noiseScale'),
+  noiseScaleOn: $<HTMLInputElement>('noiseScaleOn'),
   seed: $<HTMLInputElement>('seed'),
   steps: $<HTMLInputElement>('steps'),
   dropzone: $<HTMLDivElement>('dropzone'),
@@ -108,6 +111,28 @@ async function listCameras(): Promise<void> {
   }
 }
 
+const MODE_LABELS: Record<SessionParams['mode'], string> = { preview: 'preview (control only)', generate: 'generate (model)' };
+
+/** Ranges, steps, defaults and tooltips of the inputs, from the parameter table. */
+function setupInputs(): void {
+  setupSelect(ui.mode, PARAMETERS.mode, MODE_LABELS);
+  setupText(ui.prompt, PARAMETERS.prompt);
+  setupRange(ui.contextScale, PARAMETERS.contextScale);
+  setupRange(ui.noiseScale, PARAMETERS.noiseScale);
+  ui.noiseScaleOn.checked = DEFAULT_PARAMS.noiseScale !== null;
+  ui.noiseScaleOn.title = tooltip(PARAMETERS.noiseScale);
+  ui.noiseScale.disabled = !ui.noiseScaleOn.checked;
+  setupInteger(ui.seed, PARAMETERS.seed);
+  ui.steps.value = DEFAULT_PARAMS.steps.join(',');
+  ui.steps.title = tooltip(PARAMETERS.steps);
+  setupSelect(ui.outpaint, PARAMETERS.outpaint.fields.direction);
+}
+
+/** The noise scale the inputs say: null (text mode) while V2V is unticked. */
+function noiseScale(): number | null {
+  return ui.noiseScaleOn.checked ? readRange(ui.noiseScale, PARAMETERS.noiseScale) : null;
+}
+
 function currentParams(): Record<string, unknown> {
   const steps = ui.steps.value.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n));
   return {
@@ -115,11 +140,12 @@ function currentParams(): Record<string, unknown> {
     control: ui.control.value,
     prompt: ui.prompt.value,
     seed: Number(ui.seed.value),
-    contextScale: Number(ui.contextScale.value),
-    noiseScale: Number(ui.noiseScale.value) > 0 ? Number(ui.noiseScale.value) : null,
+    contextScale: readRange(ui.contextScale, PARAMETERS.contextScale),
+    noiseScale: noiseScale(),
     steps,
     mask,
-    outpaint: { direction: ui.outpaint.value, amount: 0.25 },
+    // The amount has no input: the server fills in its default.
+    outpaint: { direction: ui.outpaint.value },
   };
 }
 
@@ -172,7 +198,11 @@ function syncControls(p: Record<string, unknown> | undefined): void {
   set(ui.prompt, p.prompt);
   set(ui.seed, p.seed);
   set(ui.contextScale, p.contextScale);
-  set(ui.noiseScale, p.noiseScale ?? 0);
+  showRangeValue(ui.contextScale);
+  if (document.activeElement !== ui.noiseScaleOn) ui.noiseScaleOn.checked = p.noiseScale !== null;
+  ui.noiseScale.disabled = !ui.noiseScaleOn.checked;
+  set(ui.noiseScale, p.noiseScale);
+  showRangeValue(ui.noiseScale);
   if (Array.isArray(p.steps)) set(ui.steps, p.steps.join(','));
   const outpaint = p.outpaint as { direction?: string } | undefined;
   set(ui.outpaint, outpaint?.direction);
@@ -318,14 +348,22 @@ function wire(): void {
     [ui.mode, 'change', () => ({ mode: ui.mode.value })],
     [ui.control, 'change', () => ({ control: ui.control.value })],
     [ui.prompt, 'change', () => ({ prompt: ui.prompt.value })],
-    [ui.contextScale, 'change', () => ({ contextScale: Number(ui.contextScale.value) })],
-    [ui.noiseScale, 'change', () => ({ noiseScale: Number(ui.noiseScale.value) > 0 ? Number(ui.noiseScale.value) : null })],
+    [ui.contextScale, 'change', () => ({ contextScale: readRange(ui.contextScale, PARAMETERS.contextScale) })],
+    [ui.noiseScale, 'change', () => ({ noiseScale: noiseScale() })],
+    [
+      ui.noiseScaleOn,
+      'change',
+      () => {
+        ui.noiseScale.disabled = !ui.noiseScaleOn.checked;
+        return { noiseScale: noiseScale() };
+      },
+    ],
     [ui.seed, 'change', () => ({ seed: Number(ui.seed.value) })],
     [ui.steps, 'change', () => ({ steps: currentParams().steps })],
-    [ui.outpaint, 'change', () => ({ outpaint: { direction: ui.outpaint.value, amount: 0.25 } })],
+    [ui.outpaint, 'change', () => ({ outpaint: { direction: ui.outpaint.value } })],
   ];
   for (const [el, ev, make] of live) el.addEventListener(ev, () => void sendParams(make()));
-  for (const r of [ui.contextScale, ui.noiseScale]) r.addEventListener('input', () => ((r.nextElementSibling as HTMLOutputElement).value = r.value));
+  for (const r of [ui.contextScale, ui.noiseScale]) r.addEventListener('input', () => showRangeValue(r));
 
   const drawing = new MaskDrawing($<HTMLCanvasElement>('mask-layer'), ui.local, (r) => {
     mask = r;
@@ -388,6 +426,7 @@ function wire(): void {
   });
 }
 
+setupInputs();
 wire();
 void loadOptions();
 void listCameras();

@@ -21,10 +21,14 @@ import { formatRenderSummary } from '../render/summary.ts';
 import { resolveDevice } from '../model/runtime/device.ts';
 import { onceLogger, parseDevice } from './device.ts';
 import { CliError, logTo, processIO, type CliIO } from './io.ts';
+import { numericParamFlag, paramFlagHelp, textParamFlag, usageLine } from './param-flags.ts';
 import { loadPresetBundle } from './preset-bundle.ts';
+import { DEFAULT_PARAMS } from '../stream/params.ts';
 
-export const DEFAULT_V2V_NOISE_SCALE = 0.7;
 export const MAX_REFERENCES = 3;
+
+/** V2V is on by default only when nothing else conditions the video (so the input shapes the output). */
+const DEFAULT_NOISE_SCALE = DEFAULT_PARAMS.noiseScale;
 
 export const RENDER_USAGE = `usage: vace-live render --input in.mp4 --prompt "…" --out out.mp4 [options]
 
@@ -41,10 +45,9 @@ options:
   --mask PNG              painted mask: white = regenerate, black = keep
   --outpaint SIDES        grow the picture, e.g. left=0.25,right=0.25 (one ratio for all sides)
   --first-frame IMAGE     extension anchor: the video starts from this image (first chunk)
-  --seed N                noise seed (default 42)
-  --context-scale S       VACE context scale (default 1)
-  --noise-scale S         V2V strength in (0, 1]: how far the input is noised. Default: ${DEFAULT_V2V_NOISE_SCALE} when no
-                          control/mask/outpaint/ref/first-frame is given (so the input shapes the output), else off
+${usageLine('--seed N', paramFlagHelp('seed'))}
+${usageLine('--context-scale S', paramFlagHelp('contextScale'))}
+${usageLine('--noise-scale S', paramFlagHelp('noiseScale', { default: `${DEFAULT_NOISE_SCALE} when no control/mask/outpaint/ref/first-frame is given, else off` }))}
   --preset NAME           model preset (default demo)
   --device D              auto | cpu | webgpu | cuda (default auto: cuda if installed, else cpu)
   --threads N             ONNX Runtime intra-op threads (default: all cores)
@@ -139,11 +142,12 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const seed = number('seed', v.seed, (n) => Number.isSafeInteger(n) && n >= 0, 'a non-negative integer') ?? 42;
-  const contextScale = number('context-scale', v['context-scale'], (n) => n >= 0 && n <= 4, 'a number in [0, 4]') ?? 1;
-  const explicitNoise = number('noise-scale', v['noise-scale'], (n) => n > 0 && n <= 1, 'a number in (0, 1]');
+  const prompt = textParamFlag('prompt', 'prompt', v.prompt)!;
+  const seed = numericParamFlag('seed', 'seed', v.seed) ?? DEFAULT_PARAMS.seed;
+  const contextScale = numericParamFlag('context-scale', 'contextScale', v['context-scale']) ?? DEFAULT_PARAMS.contextScale;
+  const explicitNoise = numericParamFlag('noise-scale', 'noiseScale', v['noise-scale']);
   const vaceInputs = control !== undefined || refs.length > 0 || firstFrame !== undefined;
-  const noiseScale = explicitNoise ?? (vaceInputs ? undefined : DEFAULT_V2V_NOISE_SCALE);
+  const noiseScale = explicitNoise ?? (vaceInputs ? undefined : (DEFAULT_NOISE_SCALE ?? undefined));
   let device;
   try {
     device = parseDevice(v.device);
@@ -154,13 +158,13 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
   return {
     input,
     out,
-    prompt: v.prompt!,
+    prompt,
     control,
     controlFlags,
     references: refs,
     firstFrame,
     maskPng,
-    params: { prompt: v.prompt!, seed, contextScale, noiseScale },
+    params: { prompt, seed, contextScale, noiseScale },
     preset: v.preset!,
     device,
     threads,

@@ -207,23 +207,47 @@ function assertSameLength(op: string, arrays: Record<string, Float32Array>): voi
   }
 }
 
+/** Offset of upstream's first V2V step: int(1000·noise_scale) − V2V_FIRST_STEP_OFFSET. */
+const V2V_FIRST_STEP_OFFSET = 100;
+
+/**
+ * The noise scales video-to-video mode takes. The first step int(1000·s) − 100 must be a
+ * positive timestep, so s must exceed 0.1; 0.15 (first step 50) keeps a margin from the float
+ * rounding right at 0.1 and is a notch of the client's 0.05 slider grid. Above 1 the input would
+ * be noised beyond pure noise. The session schema takes noiseScale's range from here, so every
+ * value it accepts gives a valid step list (regression: the schema once took (0, 1] and the
+ * slider's 0.05 failed every chunk).
+ */
+export const V2V_NOISE_SCALE = { min: 0.15, max: 1 } as const;
+
+/**
+ * Why a denoising step list is unusable, or undefined when it is fine: it must be non-empty and
+ * strictly decreasing (each step removes noise). The session schema checks step lists with this.
+ */
+export function stepListProblem(steps: readonly number[]): string | undefined {
+  if (steps.length === 0) return 'the step list is empty';
+  for (let i = 1; i < steps.length; i++) {
+    if (!(steps[i]! < steps[i - 1]!)) return `step list [${steps.join(', ')}] is not strictly decreasing`;
+  }
+  return undefined;
+}
+
 /**
  * The step list of video-to-video mode. Upstream (scope DenoiseBlock) replaces steps[0] by
  * int(1000·noise_scale) − 100 and keeps the rest, so noise_scale 0.7 with [1000, 750, 500, 250]
  * gives [600, 750, 500, 250]: the second step ADDS noise back, a bug we do not copy. We keep the
  * list strictly decreasing instead: the first step becomes int(1000·noise_scale) − 100 and every
  * later step at or above it is dropped ([600, 500, 250] in that example). Always returns a new
- * list; the input list must itself be strictly decreasing.
+ * list; the input list must itself be strictly decreasing and noise_scale in V2V_NOISE_SCALE.
  */
 export function v2vSteps(steps: readonly number[], noiseScale: number): number[] {
-  if (steps.length === 0) throw new RangeError('v2vSteps: the step list is empty');
-  for (let i = 1; i < steps.length; i++) {
-    if (!(steps[i]! < steps[i - 1]!)) throw new RangeError(`v2vSteps: step list [${steps.join(', ')}] is not strictly decreasing`);
-  }
+  const problem = stepListProblem(steps);
+  if (problem) throw new RangeError(`v2vSteps: ${problem}`);
   if (!Number.isFinite(noiseScale)) throw new RangeError(`v2vSteps: noise_scale must be a finite number, got ${noiseScale}`);
-  const first = Math.trunc(1000 * noiseScale) - 100;
-  if (first <= 0 || first > 1000) {
-    throw new RangeError(`v2vSteps: noise_scale ${noiseScale} gives first step ${first}; it must lie in (0, 1000], i.e. noise_scale in (0.1, 1.1]`);
+  const { min, max } = V2V_NOISE_SCALE;
+  if (noiseScale < min || noiseScale > max) {
+    throw new RangeError(`v2vSteps: noise_scale ${noiseScale} is outside [${min}, ${max}] (the first step int(1000·noise_scale) − ${V2V_FIRST_STEP_OFFSET} must be a positive timestep)`);
   }
+  const first = Math.trunc(1000 * noiseScale) - V2V_FIRST_STEP_OFFSET;
   return [first, ...steps.slice(1).filter((s) => s < first)];
 }

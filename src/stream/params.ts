@@ -1,12 +1,19 @@
 /**
- * The one parameter schema of a live session. The WebRTC data channel, the WebSocket and the
- * REST PATCH all validate with it; a change is queued and applied at the next chunk boundary.
+ * The one parameter schema of a live session, built from the parameter table (param-table.ts:
+ * ranges, defaults, meanings). The WebRTC data channel, the WebSocket, the REST PATCH and the
+ * `vace-live render` flags all validate with it; a change is queued and applied at the next
+ * chunk boundary.
  *
  * A message carries a partial update; unknown keys are rejected (a typo must not silently do
  * nothing). Values are checked here; whether a control or a generator actually exists is checked
  * by the session when the update arrives (see SessionPipeline.updateParams).
  */
 import { z } from 'zod';
+import { normalizeWeights, parseWeightedPrompts } from '../pipeline/prompt-blend.ts';
+import { stepListProblem } from '../pipeline/scheduler.ts';
+import { DEFAULT_PARAMS, PARAMETERS, type FieldParam, type ParamSpec, type SessionParams, type SessionParamsPatch } from './param-table.ts';
+
+export { DEFAULT_PARAMS, PARAMETERS, type SessionParams, type SessionParamsPatch } from './param-table.ts';
 
 /** A rectangle in normalised video coordinates (0..1, origin top-left). */
 export const maskRectSchema = z
@@ -21,58 +28,66 @@ export const maskRectSchema = z
     message: 'the rectangle must lie inside the video (x + width ≤ 1, y + height ≤ 1)',
   });
 
-export const outpaintSchema = z
-  .object({
-    direction: z.enum(['none', 'left', 'right', 'up', 'down']),
-    /** Fraction of the frame (along the direction) that is regenerated. */
-    amount: z.number().min(0).max(0.9).default(0.25),
-  })
-  .strict();
+/** Why a prompt's weights (`a:0.7 | b:0.3`) cannot be blended, checked by the blender's own parser. */
+function promptWeightsProblem(prompt: string): string | undefined {
+  try {
+    normalizeWeights(parseWeightedPrompts(prompt).map((p) => p.weight));
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
-export const sessionParamsSchema = z
-  .object({
-    mode: z.enum(['preview', 'generate']),
-    /** Control id from controls/registry.ts (passthrough, gray, edges, …). */
-    control: z.string().min(1).max(64),
-    /** Weighted prompts are written `text:weight | text:weight`; parsed by the pipeline's prompt blender. */
-    prompt: z.string().max(4000),
-    seed: z.number().int().min(0).max(0xffffffff),
-    contextScale: z.number().min(0).max(2),
-    /** V2V strength in (0, 1]; null = text mode (pure noise). */
-    noiseScale: z.number().gt(0).max(1).nullable(),
-    /** Denoising timesteps, e.g. [1000, 750, 500, 250]. */
-    steps: z.array(z.number().int().min(0).max(1000)).min(1).max(8),
-    /** Rectangle to regenerate (1 inside), null = whole frame. */
-    mask: maskRectSchema.nullable(),
-    outpaint: outpaintSchema,
-    /** How weighted prompts (`a:0.7 | b:0.3`) and prompt transitions blend. */
-    interpolation: z.enum(['linear', 'slerp']),
-    /** Chunks over which a new prompt blends in (then one KV recache); 1 = switch at once. */
-    transitionChunks: z.number().int().min(1).max(32),
-    /** Id of a reference image uploaded with POST /api/sessions/:id/reference, null = none. */
-    referenceId: z.string().max(64).nullable(),
-  })
-  .strict();
-
-export type SessionParams = z.output<typeof sessionParamsSchema>;
-
-export const sessionParamsPatchSchema = sessionParamsSchema.partial().strict();
-export type SessionParamsPatch = z.output<typeof sessionParamsPatchSchema>;
-
-export const DEFAULT_PARAMS: SessionParams = {
-  mode: 'preview',
-  control: 'passthrough',
-  prompt: '',
-  seed: 42,
-  contextScale: 1,
-  noiseScale: 0.7,
-  steps: [1000, 750, 500, 250],
-  mask: null,
-  outpaint: { direction: 'none', amount: 0.25 },
-  interpolation: 'linear',
-  transitionChunks: 4,
-  referenceId: null,
+/** Checks beyond a row's range that belong to what the value means (owned by the pipeline code that uses it). */
+const extraChecks: { readonly [K in keyof SessionParams]?: (value: SessionParams[K]) => string | undefined } = {
+  prompt: promptWeightsProblem,
 };
+
+function withCheck<T extends z.ZodType>(schema: T, check: ((value: never) => string | undefined) | undefined): z.ZodType {
+  if (!check) return schema;
+  return schema.superRefine((value, ctx) => {
+    const problem = check(value as never);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+function fieldSchema(spec: FieldParam): z.ZodType {
+  switch (spec.kind) {
+    case 'enum':
+      return z.enum(spec.values);
+    case 'number':
+      return z.number().min(spec.min).max(spec.max);
+    case 'integer':
+      return z.number().int().min(spec.min).max(spec.max);
+    case 'text':
+      return z.string().min(spec.minLength).max(spec.maxLength);
+    case 'steps':
+      return withCheck(z.array(z.number().int().min(spec.min).max(spec.max)).min(1).max(spec.maxLength), stepListProblem);
+    case 'rect':
+      return maskRectSchema;
+  }
+}
+
+function paramSchema(spec: ParamSpec): z.ZodType {
+  const schema =
+    spec.kind === 'group'
+      ? z.object(Object.fromEntries(Object.entries(spec.fields).map(([k, f]) => [k, fieldSchema(f).default(f.default as never)]))).strict()
+      : fieldSchema(spec);
+  return spec.nullMeans !== undefined ? schema.nullable() : schema;
+}
+
+const shape = Object.fromEntries(
+  Object.entries(PARAMETERS).map(([name, spec]) => [name, withCheck(paramSchema(spec), extraChecks[name as keyof SessionParams])]),
+);
+
+// The shape is built from the table at run time; its value types are the table's (param-table.ts
+// SessionParams), which the schema-vs-table test and DEFAULT_PARAMS' check below hold to.
+export const sessionParamsSchema = z.object(shape).strict() as unknown as z.ZodType<SessionParams>;
+export const sessionParamsPatchSchema = z.object(shape).partial().strict() as unknown as z.ZodType<SessionParamsPatch>;
+
+// A default outside its own range would make every fresh session invalid: fail when the module loads.
+const defaultsCheck = sessionParamsSchema.safeParse(DEFAULT_PARAMS);
+if (!defaultsCheck.success) throw new Error(`param-table.ts: the defaults do not pass the schema: ${describeIssues(defaultsCheck.error)}`);
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

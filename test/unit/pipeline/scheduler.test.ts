@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowMatchScheduler, fmaF32, torchLinspaceF32, v2vSteps, DEFAULT_DENOISING_STEPS } from '../../../src/pipeline/scheduler.ts';
+import { FlowMatchScheduler, fmaF32, torchLinspaceF32, v2vSteps, DEFAULT_DENOISING_STEPS, V2V_NOISE_SCALE } from '../../../src/pipeline/scheduler.ts';
 
 describe('v2vSteps', () => {
   it('replaces the first step by int(1000·noise_scale) − 100', () => {
@@ -18,9 +18,11 @@ describe('v2vSteps', () => {
     expect(v2vSteps([1000, 750, 500, 250], 0.35)).toEqual([250]);
   });
 
-  it('always returns a strictly decreasing list', () => {
-    for (let ns = 0.11; ns <= 1.1; ns += 0.01) {
-      const steps = v2vSteps(DEFAULT_DENOISING_STEPS, ns);
+  it('returns a strictly decreasing list of positive steps for every noise scale in its declared range', () => {
+    const { min, max } = V2V_NOISE_SCALE;
+    for (let k = 0; k <= 100; k++) {
+      const steps = v2vSteps(DEFAULT_DENOISING_STEPS, min + ((max - min) * k) / 100);
+      expect(steps[0]!).toBeGreaterThan(0);
       for (let i = 1; i < steps.length; i++) expect(steps[i]!).toBeLessThan(steps[i - 1]!);
     }
   });
@@ -32,7 +34,9 @@ describe('v2vSteps', () => {
   });
 
   it('rejects a noise scale whose first step is not positive', () => {
-    expect(() => v2vSteps([1000, 750], 0.1)).toThrow(/noise_scale 0.1/);
+    expect(() => v2vSteps([1000, 750], 0.1)).toThrow(/noise_scale 0.1 is outside \[0.15, 1\]/);
+    expect(() => v2vSteps([1000, 750], 0.05)).toThrow(/noise_scale 0.05/);
+    expect(() => v2vSteps([1000, 750], 1.05)).toThrow(/noise_scale 1.05/);
     expect(() => v2vSteps([1000, 750], Number.NaN)).toThrow(/finite/);
   });
 

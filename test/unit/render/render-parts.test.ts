@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_V2V_NOISE_SCALE, parseRenderArgs } from '../../../src/cli/render.ts';
+import { parseRenderArgs } from '../../../src/cli/render.ts';
+import { DEFAULT_PARAMS } from '../../../src/stream/params.ts';
 import { createControl } from '../../../controls/registry.ts';
 import { FrameChunker, framesToKeep } from '../../../src/stream/chunker.ts';
 import { controlSpecFor, parseOutpaint, parseRenderControl } from '../../../src/render/control-spec.ts';
@@ -84,17 +85,27 @@ describe('parseRenderArgs', () => {
     const o = parseRenderArgs(base);
     if (o === 'help') throw new Error('unexpected help');
     expect(o.preset).toBe('demo');
-    expect(o.params).toEqual({ prompt: 'p', seed: 42, contextScale: 1, noiseScale: DEFAULT_V2V_NOISE_SCALE });
+    expect(o.params).toEqual({ prompt: 'p', seed: 42, contextScale: 1, noiseScale: DEFAULT_PARAMS.noiseScale });
     const withControl = parseRenderArgs([...base, '--control', 'gray', '--seed', '7', '--context-scale', '0.5']);
     if (withControl === 'help') throw new Error('unexpected help');
     expect(withControl.params).toEqual({ prompt: 'p', seed: 7, contextScale: 0.5, noiseScale: undefined });
     expect(withControl.control).toEqual({ id: 'gray' });
   });
 
+  it('takes the session schema\'s ranges (regression: --context-scale took [0, 4], --noise-scale 0.05 that V2V rejects)', () => {
+    expect(() => parseRenderArgs([...base, '--context-scale', '3'])).toThrow('--context-scale must be a number in [0, 2], got "3"');
+    expect(() => parseRenderArgs([...base, '--noise-scale', '0.05'])).toThrow('--noise-scale must be a number in [0.15, 1] (fraction of full noise), got "0.05"');
+    expect(() => parseRenderArgs([...base, '--seed', String(2 ** 32)])).toThrow('--seed must be an integer in [0, 4294967295]');
+    expect(() => parseRenderArgs([...base.slice(0, 2), '--prompt', 'a:0 | b:0', ...base.slice(4)])).toThrow(/--prompt: prompt: .*sum to 0/);
+    const edge = parseRenderArgs([...base, '--context-scale', '2', '--noise-scale', '0.15', '--seed', '4294967295']);
+    if (edge === 'help') throw new Error('unexpected help');
+    expect(edge.params).toMatchObject({ contextScale: 2, noiseScale: 0.15, seed: 4294967295 });
+  });
+
   it('names the flag that is wrong', () => {
     expect(() => parseRenderArgs(['--input', input, '--out', 'o.mp4'])).toThrow('--prompt is required');
-    expect(() => parseRenderArgs([...base, '--seed=-1'])).toThrow('--seed must be a non-negative integer, got "-1"');
-    expect(() => parseRenderArgs([...base, '--noise-scale', '2'])).toThrow('--noise-scale must be a number in (0, 1]');
+    expect(() => parseRenderArgs([...base, '--seed=-1'])).toThrow('--seed must be an integer in [0, 4294967295], got "-1"');
+    expect(() => parseRenderArgs([...base, '--noise-scale', '2'])).toThrow('--noise-scale must be a number in [0.15, 1]');
     expect(() => parseRenderArgs([...base, '--ref', join(dir, 'missing.png')])).toThrow(`--ref: file not found: ${join(dir, 'missing.png')}`);
     expect(() => parseRenderArgs([...base, '--ref', input, '--ref', input, '--ref', input, '--ref', input])).toThrow('at most 3 reference images');
     expect(() => parseRenderArgs([...base, '--device', 'tpu'])).toThrow(/--device must be one of/);
