@@ -4,7 +4,7 @@
  * weight-free controls never come here.
  */
 import { existsSync } from 'node:fs';
-import { presetFilePath } from '../src/models/manager.ts';
+import { presetFilePath } from '../src/weight-store/manager.ts';
 
 /** The model preset that ships the annotator checkpoints (src/models/registry.json). */
 export const ANNOTATOR_PRESET = 'longlive-1.3b';

@@ -7,17 +7,18 @@ import { parseArgs } from 'node:util';
 import { parseWanConfig, type WanConfig } from '../model/wan/config.ts';
 import { buildHintGraph, buildMainGraph, buildTextEmbeddingGraph, flexAttentionPadding } from '../model/wan/graphs.ts';
 import { wanParams } from '../model/wan/param-spec.ts';
-import { wanPreset } from '../model/wan/presets.ts';
+import { presetNames, presetWanConfig } from '../presets/catalog.ts';
 import { paramSource, safetensorsWeights, type WeightReader } from '../model/onnx/params.ts';
 import { writeModel } from '../model/onnx/write-model.ts';
 import { randomWeights } from '../model/weights/random.ts';
 import { SafetensorsFile } from '../model/weights/safetensors.ts';
 import type { Graph } from '../model/onnx/graph.ts';
 
-export const GRAPH_USAGE = `usage: vace-live graph [--preset tiny|wan-1.3b | --config cfg.json] [--part main|hints|text]
+export const GRAPH_USAGE = `usage: vace-live graph [--preset NAME | --config cfg.json] [--part main|hints|text]
                       [--latent FxHxW] [--weights file.safetensors] [--seed N] --out model.onnx
-Builds the graph and writes model.onnx (+ model.onnx.data). Without --weights, seeded random
-weights of the right shapes are used.`;
+Builds the DiT graph of a preset (default demo; presets: ${presetNames().join(', ')}) or of a
+config file and writes model.onnx (+ model.onnx.data). Without --weights, seeded random weights
+of the right shapes are used.`;
 
 export interface GraphCommandResult {
   out: string;
@@ -57,7 +58,7 @@ export function runGraphCommand(argv: string[]): GraphCommandResult {
   });
   if (!values.out) throw new Error(`--out is required\n${GRAPH_USAGE}`);
   const fromFile = values.config ? loadConfigFile(values.config) : undefined;
-  const preset = fromFile ? undefined : wanPreset(values.preset ?? 'tiny');
+  const preset = fromFile ? undefined : presetWanConfig(values.preset ?? 'demo');
   const cfg = fromFile?.config ?? preset!.config;
   let latent = fromFile?.latent ?? preset?.latent ?? { frames: 3, height: 8, width: 8 };
   if (values.latent) {

@@ -1,6 +1,6 @@
 /**
- * `vace-live models list|status|download|verify|remove <preset>`: the weight manager
- * (src/models) from the terminal. Downloads show a progress bar on stderr; Ctrl-C stops a
+ * `vace-live models list|status|download|verify|remove <preset>`: the weight store
+ * (src/weight-store) from the terminal, over the presets of the catalogue (src/presets/catalog.ts). Downloads show a progress bar on stderr; Ctrl-C stops a
  * download and keeps the .part file, so running the same command again resumes it.
  */
 import { existsSync } from 'node:fs';
@@ -11,15 +11,14 @@ import {
   defaultModelsDir,
   downloadPreset,
   formatBytes,
-  getPreset,
-  listPresets,
   ModelDownloadError,
   presetStatus,
   removePreset,
   verifyPreset,
   type Preset,
   type PresetStatus,
-} from '../models/index.ts';
+} from '../weight-store/index.ts';
+import { getPreset, listPresets } from '../presets/catalog.ts';
 import { DEMO_VERSION } from '../presets/demo.ts';
 import { CliError, type CliIO, processIO } from './io.ts';
 
@@ -160,7 +159,7 @@ async function verify(p: Preset, o: ModelsOptions, io: CliIO): Promise<void> {
 }
 
 async function remove(p: Preset, o: ModelsOptions, io: CliIO): Promise<void> {
-  const r = await removePreset(p, { modelsDir: o.modelsDir });
+  const r = await removePreset(p, { modelsDir: o.modelsDir, presets: listPresets() });
   if (o.json) {
     io.stdout.write(JSON.stringify(r, null, 2) + '\n');
     return;

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { decodePaintedMask } from '../../controls/masks/painted.ts';
 import { createControl } from '../../controls/registry.ts';
 import type { Control } from '../../controls/types.ts';
-import { defaultModelsDir } from '../models/index.ts';
+import { defaultModelsDir } from '../weight-store/index.ts';
 import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
 import type { ModelBundle } from '../presets/bundle.ts';
 import { decodeReferenceImage, type RgbImage } from '../pipeline/reference-images.ts';
@@ -20,9 +20,9 @@ import { RenderProgressBar } from '../render/progress.ts';
 import { formatRenderSummary } from '../render/summary.ts';
 import { resolveDevice } from '../model/runtime/device.ts';
 import { onceLogger, parseDevice } from './device.ts';
-import { CliError, logTo, processIO, type CliIO } from './io.ts';
+import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
 import { numericParamFlag, paramFlagHelp, textParamFlag, usageLine } from './param-flags.ts';
-import { loadPresetBundle } from './preset-bundle.ts';
+import { loadPreset, PresetLoadError } from '../presets/load.ts';
 import { DEFAULT_PARAMS } from '../stream/params.ts';
 
 export const MAX_REFERENCES = 3;
@@ -236,7 +236,7 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
   const bar = new RenderProgressBar(io.stderr);
   let summary: RenderSummary;
   try {
-    bundle = await loadPresetBundle({ preset: o.preset, modelsDir: o.modelsDir, device, threads: o.threads, log });
+    bundle = await asCliError(() => loadPreset({ preset: o.preset, modelsDir: o.modelsDir, device, threads: o.threads, log }), [PresetLoadError]);
     if (o.controlFlags.maskPng) {
       await control?.dispose?.();
       control = undefined;

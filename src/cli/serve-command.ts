@@ -5,12 +5,12 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultModelsDir } from '../models/index.ts';
+import { defaultModelsDir } from '../weight-store/index.ts';
 import { GeneratorRegistry } from '../stream/generators.ts';
 import { resolveDevice } from '../model/runtime/device.ts';
 import { onceLogger, parseDevice } from './device.ts';
-import { CliError, logTo, processIO, type CliIO } from './io.ts';
-import { loadPresetBundle } from './preset-bundle.ts';
+import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
+import { loadPreset, PresetLoadError } from '../presets/load.ts';
 import { startServer } from './serve.ts';
 
 export const SERVE_USAGE = `usage: vace-live [serve] [options]
@@ -79,7 +79,7 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   process.env.VACE_MODELS_DIR = modelsDir; // depth/scribble controls find their weights here
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
-  const bundle = await loadPresetBundle({ preset: values.preset!, modelsDir, device, threads, log });
+  const bundle = await asCliError(() => loadPreset({ preset: values.preset!, modelsDir, device, threads, log }), [PresetLoadError]);
   // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
   const w0 = performance.now();
   try {

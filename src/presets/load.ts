@@ -1,34 +1,48 @@
 /**
- * Loads a model preset by name: `demo` (generated) or `longlive-1.3b` (files from the weight
- * manager's models folder, laid out as the registry says).
+ * Loading a preset by name for serve and render: checks that its files are on disk (naming the
+ * command that fetches them), warns that the demo's weights are random, loads it and logs how
+ * long that took. Every failure is a PresetLoadError with one line a person can act on.
  */
-import { presetFilePath } from '../models/index.ts';
-import type { LoadOptions, ModelBundle } from './bundle.ts';
-import { loadDemoBundle } from './bundle.ts';
-import { loadLongLiveBundle, type LongLiveFiles } from './longlive.ts';
-import { dirname } from 'node:path';
+import type { Device } from '../model/runtime/session.ts';
+import { presetStatus } from '../weight-store/index.ts';
+import type { ModelBundle } from './bundle.ts';
+import { catalogueEntry } from './catalog.ts';
 
-export const PRESET_NAMES = ['demo', 'longlive-1.3b'] as const;
-
-export function longLiveFiles(modelsDir: string): LongLiveFiles {
-  const f = (role: string) => presetFilePath('longlive-1.3b', role, { modelsDir });
-  return {
-    generator: f('generator'),
-    lora: f('generator-lora'),
-    vace: f('vace'),
-    tae: f('tae'),
-    textEncoder: f('text-encoder'),
-    tokenizer: dirname(f('tokenizer')),
-  };
+export class PresetLoadError extends Error {
+  override readonly name = 'PresetLoadError';
 }
 
-export async function loadPreset(name: string, opts: LoadOptions): Promise<ModelBundle> {
-  switch (name) {
-    case 'demo':
-      return loadDemoBundle(opts);
-    case 'longlive-1.3b':
-      return loadLongLiveBundle(longLiveFiles(opts.modelsDir), opts);
-    default:
-      throw new Error(`unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
+export interface PresetLoadOptions {
+  preset: string;
+  modelsDir: string;
+  device: Device;
+  threads?: number;
+  log: (msg: string) => void;
+}
+
+export async function loadPreset(o: PresetLoadOptions): Promise<ModelBundle> {
+  let entry;
+  try {
+    entry = catalogueEntry(o.preset);
+  } catch (e) {
+    throw new PresetLoadError((e as Error).message);
   }
+  if (entry.preset.kind === 'generated') {
+    o.log(`preset ${o.preset}: the full pipeline at miniature size with RANDOM weights — the output is abstract moving texture, not a picture of the prompt`);
+  } else {
+    const status = await presetStatus(entry.preset, { modelsDir: o.modelsDir });
+    const missing = status.files.filter((f) => f.state === 'missing' || f.state === 'partial');
+    if (missing.length) {
+      throw new PresetLoadError(`preset "${o.preset}": ${missing.length} file(s) missing in ${o.modelsDir} (${missing.map((f) => f.role).join(', ')}); run \`vace-live models download ${o.preset}\``);
+    }
+  }
+  const t0 = performance.now();
+  let bundle: ModelBundle;
+  try {
+    bundle = await entry.loader.load(entry.preset, { modelsDir: o.modelsDir, device: o.device, threads: o.threads, log: o.log });
+  } catch (e) {
+    throw new PresetLoadError(`preset "${o.preset}" could not be loaded: ${(e as Error).message.split('\n')[0]}`);
+  }
+  o.log(`loaded ${bundle.description} on ${bundle.device} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${bundle.width}×${bundle.height})`);
+  return bundle;
 }

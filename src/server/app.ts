@@ -23,7 +23,7 @@ export interface AppOptions {
   readonly maxSessions?: number;
   /** Folder of the built client (default client/dist); absent = API only. */
   readonly clientDir?: string;
-  /** Presets from src/models with their download state, when that module is available. */
+  /** Presets of the catalogue with their download state (src/presets/catalog.ts, src/weight-store). */
   readonly listPresets?: () => Promise<unknown[]>;
   readonly logger?: boolean;
 }

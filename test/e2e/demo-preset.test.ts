@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/serve.ts';
-import { defaultModelsDir } from '../../src/models/hub.ts';
+import { defaultModelsDir } from '../../src/weight-store/hub.ts';
 import { liveFfmpegChildren } from '../../src/media/ffmpeg-process.ts';
 import { patternY4m } from '../../src/media/test-pattern.ts';
 import { loadDemoBundle, type ModelBundle } from '../../src/presets/bundle.ts';

@@ -30,3 +30,12 @@ export function numbers(fx: Fixture, key: string): number[] {
   const t = fx.io.get(key);
   return t.dtype === 'int64' ? Array.from(t.data as BigInt64Array, Number) : Array.from(t.data as Float32Array);
 }
+
+/** A tiny Wan DiT + VACE config for unit tests (dim 96, 4 layers, VACE on 0 and 2; 64×64 output). */
+export const TINY_WAN = {
+  config: parseWanConfig({
+    patch_size: [1, 2, 2], text_len: 16, in_dim: 16, dim: 96, ffn_dim: 192, freq_dim: 256, text_dim: 32, out_dim: 16,
+    num_heads: 3, num_layers: 4, qk_norm: true, cross_attn_norm: true, eps: 1e-6, vace_layers: [0, 2], vace_in_dim: 96,
+  }),
+  latent: { frames: 3, height: 8, width: 8 },
+};

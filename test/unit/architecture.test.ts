@@ -21,7 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['src/model/lora', 'src/model/wan', 'src/model/tae', 'src/model/text', 'src/model/depth', 'src/model/scribble'], // the model graphs
   ['cache'], // KV, TAE, reference-hint and prompt caches
   ['src/pipeline', 'controls'], // the per-chunk generator; the control annotators and masks
-  ['src/models'], // the weight store: registry, downloads, verification
+  ['src/weight-store'], // the weight store: registry, downloads, verification
   ['src/presets'], // loading a named preset into a generator
   ['src/media', 'src/stream'], // WebRTC media bridge; the live session pipeline and its parameters
   ['src/render'], // the offline renderer

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../../src/cli/io.ts';
 import { runModelsCommand } from '../../../src/cli/models.ts';
-import { listPresets } from '../../../src/models/index.ts';
+import { listPresets } from '../../../src/presets/catalog.ts';
 import { ensureDemoFiles } from '../../../src/presets/demo.ts';
 import { captureIO } from '../../support/cli-io.ts';
 

@@ -1,5 +1,5 @@
 /**
- * KV recache after a prompt switch, on the tiny preset with random weights: every chunk in the
+ * KV recache after a prompt switch, on the tiny test config (test/support/wan.ts) with random weights: every chunk in the
  * window behind the sink is re-run at its own slots and absolute positions. Block 0's keys and
  * values depend only on a chunk's clean latents and its RoPE positions (the text enters later), so
  * they must come back bit-identical — any slot or position slip changes them — while deeper
@@ -8,14 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { WanModel } from '../../../src/model/wan/model.ts';
 import { wanParams } from '../../../src/model/wan/param-spec.ts';
-import { wanPreset } from '../../../src/model/wan/presets.ts';
+import { TINY_WAN } from '../../support/wan.ts';
 import { randomTensor, randomWeights } from '../../../src/model/weights/random.ts';
 import { CausalStream } from '../../../src/pipeline/causal-stream.ts';
 import { SeededNoise } from '../../../src/pipeline/noise.ts';
 
 describe('CausalStream.recache', () => {
   it('re-encodes the window at the right slots and positions, keeping the sink', async () => {
-    const { config: cfg, latent } = wanPreset('tiny');
+    const { config: cfg, latent } = TINY_WAN;
     const model = await WanModel.load(cfg, randomWeights(wanParams(cfg, { vace: false }), 5), { latentFrames: latent.frames, latentH: latent.height, latentW: latent.width }, { cache: true });
     try {
       const stream = new CausalStream(model, { sinkFrames: 3, windowFrames: 12 });

@@ -91,7 +91,7 @@ function cameraFrame(): RgbFrames {
 }
 
 beforeAll(async () => {
-  bundle = await loadPreset('demo', { modelsDir: dir });
+  bundle = await loadPreset({ preset: 'demo', modelsDir: dir, device: 'cpu', log: () => {} });
   const registry = new GeneratorRegistry();
   registry.register({ id: bundle.preset, title: bundle.preset }, () => new ReportingGenerator(bundle.createGenerator(), (o) => outcomes.push(o)));
   // Preview chunks as long as model chunks, so every case pushes the same frames.

@@ -10,7 +10,7 @@ import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { buildMainGraph } from '../../../../src/model/wan/graphs.ts';
 import { ropeTables, timestepSinusoid } from '../../../../src/model/wan/embeddings.ts';
 import { wanParams } from '../../../../src/model/wan/param-spec.ts';
-import { wanPreset } from '../../../../src/model/wan/presets.ts';
+import { presetWanConfig } from '../../../../src/presets/catalog.ts';
 import { tokenGrid } from '../../../../src/model/wan/config.ts';
 import { randomTensor, randomWeights } from '../../../../src/model/weights/random.ts';
 import { f32, i64, type Tensor } from '../../../../src/model/tensor.ts';
@@ -18,16 +18,16 @@ import { f32, i64, type Tensor } from '../../../../src/model/tensor.ts';
 const dir = mkdtempSync(join(tmpdir(), 'vace-graph-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('vace-live graph (dumped tiny model)', () => {
+describe('vace-live graph (dumped demo-preset model)', () => {
   it('writes a structurally valid model with external data that ORT loads and runs like the in-memory graph', async () => {
-    const out = join(dir, 'tiny.onnx');
-    const r = runGraphCommand(['--preset', 'tiny', '--part', 'main', '--seed', '7', '--out', out]);
+    const out = join(dir, 'demo.onnx');
+    const r = runGraphCommand(['--preset', 'demo', '--part', 'main', '--seed', '7', '--out', out]);
     expect(r.dataBytes).toBeGreaterThan(0);
     const check = checkModel(readFileSync(out));
     expect(check.external).toBeGreaterThan(0);
     expect(check.nodes).toBe(r.nodes);
 
-    const { config: cfg, latent } = wanPreset('tiny');
+    const { config: cfg, latent } = presetWanConfig('demo');
     const shape = { latentFrames: latent.frames, latentH: latent.height, latentW: latent.width };
     const grid = tokenGrid(cfg, latent.frames, latent.height, latent.width);
     const L = grid.frames * grid.height * grid.width;
@@ -65,9 +65,9 @@ describe('vace-live graph (dumped tiny model)', () => {
   });
 
   it('rejects bad arguments with a clear message', () => {
-    expect(() => runGraphCommand(['--preset', 'nope', '--out', join(dir, 'x.onnx')])).toThrow(/unknown Wan preset "nope"/);
-    expect(() => runGraphCommand(['--preset', 'tiny'])).toThrow(/--out is required/);
-    expect(() => runGraphCommand(['--preset', 'tiny', '--latent', '3x7', '--out', join(dir, 'y.onnx')])).toThrow(/--latent must look like/);
+    expect(() => runGraphCommand(['--preset', 'nope', '--out', join(dir, 'x.onnx')])).toThrow(/unknown model preset "nope" \(known presets: demo, longlive-1\.3b\)/);
+    expect(() => runGraphCommand(['--preset', 'demo'])).toThrow(/--out is required/);
+    expect(() => runGraphCommand(['--preset', 'demo', '--latent', '3x7', '--out', join(dir, 'y.onnx')])).toThrow(/--latent must look like/);
   });
 });
 
@@ -78,7 +78,7 @@ describe('large-model loading', () => {
     const { safetensorsWeights } = await import('../../../../src/model/onnx/params.ts');
     const { buildTextEmbeddingGraph } = await import('../../../../src/model/wan/graphs.ts');
     const { readdirSync } = await import('node:fs');
-    const { config: cfg } = wanPreset('tiny');
+    const { config: cfg } = presetWanConfig('demo');
     const sub = mkdtempSync(join(dir, 'large-'));
     const file = join(sub, 'weights.safetensors');
     writeSafetensors(file, [...wanParams(cfg)].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape, data: randomTensor(3, name, shape).data })));

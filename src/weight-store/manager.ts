@@ -11,7 +11,7 @@ import { lockHolder } from './lock.ts';
 import { sha256File } from './hash.ts';
 import { defaultModelsDir, hubBaseUrl, hubToken, resolveUrl } from './hub.ts';
 import type { ProgressEvent, ProgressListener } from './progress-events.ts';
-import { getPreset, listPresets, type ModelFile, type Preset, type Registry } from './registry.ts';
+import type { ModelFile, Preset } from './registry.ts';
 import { VerifiedStore, type VerifiedEntry } from './verified-store.ts';
 
 export type FileState =
@@ -49,8 +49,6 @@ export interface PresetStatus {
 
 export interface ManagerOptions {
   modelsDir?: string;
-  /** Registry used to resolve a preset name (default: src/models/registry.json). */
-  registry?: Registry;
 }
 
 export interface DownloadPresetOptions extends ManagerOptions {
@@ -105,10 +103,6 @@ export interface RemovePresetResult {
   bytesFreed: number;
 }
 
-function resolvePreset(preset: Preset | string, registry?: Registry): Preset {
-  return typeof preset === 'string' ? getPreset(preset, registry) : preset;
-}
-
 function modelsDirOf(opts: ManagerOptions): string {
   return resolve(opts.modelsDir ?? defaultModelsDir());
 }
@@ -146,12 +140,9 @@ async function fileStatus(modelsDir: string, file: ModelFile, store: Record<stri
   };
 }
 
-export { listPresets };
-
 /** Which files of a preset are verified, present, partial or missing. Cheap: never hashes. */
-export async function presetStatus(preset: Preset | string, opts: ManagerOptions | string = {}): Promise<PresetStatus> {
+export async function presetStatus(p: Preset, opts: ManagerOptions | string = {}): Promise<PresetStatus> {
   const o: ManagerOptions = typeof opts === 'string' ? { modelsDir: opts } : opts;
-  const p = resolvePreset(preset, o.registry);
   const modelsDir = modelsDirOf(o);
   const store = await new VerifiedStore(modelsDir).all();
   const files = await Promise.all(p.files.map((f) => fileStatus(modelsDir, f, store)));
@@ -185,8 +176,7 @@ async function record(store: VerifiedStore, dest: string, file: ModelFile, sha25
  * trust on first use) and records it. The first failure stops the run and is thrown as a
  * ModelDownloadError (after an 'error' progress event).
  */
-export async function downloadPreset(preset: Preset | string, opts: DownloadPresetOptions = {}): Promise<DownloadPresetResult> {
-  const p = resolvePreset(preset, opts.registry);
+export async function downloadPreset(p: Preset, opts: DownloadPresetOptions = {}): Promise<DownloadPresetResult> {
   if (p.kind === 'generated') return { preset: p.name, generated: true, files: [] };
 
   const modelsDir = modelsDirOf(opts);
@@ -262,10 +252,9 @@ export async function downloadPreset(preset: Preset | string, opts: DownloadPres
  * Reports, never deletes: `remove` or `download` repairs.
  */
 export async function verifyPreset(
-  preset: Preset | string,
+  p: Preset,
   opts: ManagerOptions & { onProgress?: ProgressListener; signal?: AbortSignal } = {},
 ): Promise<VerifyPresetResult> {
-  const p = resolvePreset(preset, opts.registry);
   const modelsDir = modelsDirOf(opts);
   const store = new VerifiedStore(modelsDir);
   const entries = await store.all();
@@ -316,13 +305,15 @@ async function removeEmptyDirs(from: string, stopAt: string): Promise<void> {
   }
 }
 
-/** Delete a preset's files (and their .part files and hash records). Files another preset lists stay. */
-export async function removePreset(preset: Preset | string, opts: ManagerOptions = {}): Promise<RemovePresetResult> {
-  const p = resolvePreset(preset, opts.registry);
+/**
+ * Delete a preset's files (and their .part files and hash records). Files that another of
+ * `opts.presets` (every known preset, from the catalogue) lists stay.
+ */
+export async function removePreset(p: Preset, opts: ManagerOptions & { presets: readonly Preset[] }): Promise<RemovePresetResult> {
   const modelsDir = modelsDirOf(opts);
   const store = new VerifiedStore(modelsDir);
   const others = new Set(
-    listPresets(opts.registry)
+    opts.presets
       .filter((q) => q.name !== p.name)
       .flatMap((q) => q.files.map((f) => f.local)),
   );
@@ -359,8 +350,7 @@ export async function removePreset(preset: Preset | string, opts: ManagerOptions
  * The sha256 of a preset file as last verified, if the file has not changed since (same size and
  * mtime). Cheap: no hashing. Meant as the cache key of weights converted from this file.
  */
-export async function verifiedSha256(preset: Preset | string, role: string, opts: ManagerOptions = {}): Promise<string | null> {
-  const p = resolvePreset(preset, opts.registry);
+export async function verifiedSha256(p: Preset, role: string, opts: ManagerOptions = {}): Promise<string | null> {
   const file = p.files.find((f) => f.role === role);
   if (!file) throw new Error(`preset "${p.name}" has no file with role "${role}" (roles: ${p.files.map((f) => f.role).join(', ')})`);
   const modelsDir = modelsDirOf(opts);
@@ -369,8 +359,7 @@ export async function verifiedSha256(preset: Preset | string, role: string, opts
 }
 
 /** Path of a preset file on disk (for loaders), checked to stay inside the models directory. */
-export function presetFilePath(preset: Preset | string, role: string, opts: ManagerOptions = {}): string {
-  const p = resolvePreset(preset, opts.registry);
+export function presetFilePath(p: Preset, role: string, opts: ManagerOptions = {}): string {
   const file = p.files.find((f) => f.role === role);
   if (!file) throw new Error(`preset "${p.name}" has no file with role "${role}" (roles: ${p.files.map((f) => f.role).join(', ')})`);
   const modelsDir = modelsDirOf(opts);

@@ -1,9 +1,9 @@
 /**
- * The model registry: which presets exist and which hub files each one needs.
- * The data lives in registry.json; this module validates it (zod) and answers look-ups.
+ * The schema of a preset's file manifest (which hub files it needs, where they live, their hashes)
+ * and the reader that validates such a manifest. Which presets exist is the catalogue's business
+ * (src/presets/catalog.ts and its registry.json): the weight store is handed manifests.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -73,8 +73,6 @@ export interface Registry {
   presets: Preset[];
 }
 
-export const DEFAULT_REGISTRY_PATH = fileURLToPath(new URL('./registry.json', import.meta.url));
-
 /** Validate registry data; errors name the source and the offending field. */
 export function parseRegistry(data: unknown, source = 'registry'): Registry {
   const parsed = registrySchema.safeParse(data);
@@ -85,7 +83,7 @@ export function parseRegistry(data: unknown, source = 'registry'): Registry {
   return { presets: Object.entries(parsed.data.presets).map(([name, spec]) => ({ name, ...spec })) };
 }
 
-export function loadRegistry(path = DEFAULT_REGISTRY_PATH): Registry {
+export function loadRegistry(path: string): Registry {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -99,25 +97,6 @@ export function loadRegistry(path = DEFAULT_REGISTRY_PATH): Registry {
     throw new Error(`${path}: model registry is not valid JSON: ${(e as Error).message}`);
   }
   return parseRegistry(data, path);
-}
-
-let cached: Registry | undefined;
-function defaultRegistry(): Registry {
-  cached ??= loadRegistry();
-  return cached;
-}
-
-export function listPresets(registry: Registry = defaultRegistry()): Preset[] {
-  return registry.presets;
-}
-
-export function getPreset(name: string, registry: Registry = defaultRegistry()): Preset {
-  const preset = registry.presets.find((p) => p.name === name);
-  if (!preset) {
-    const known = registry.presets.map((p) => p.name).join(', ');
-    throw new Error(`unknown model preset "${name}" (known presets: ${known})`);
-  }
-  return preset;
 }
 
 /** Sum of the known sizes, and how many files have no recorded size. */

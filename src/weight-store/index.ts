@@ -1,9 +1,10 @@
 /**
- * Weight manager: presets, downloads, verification, removal, progress. What a CLI or REST route imports.
+ * The weight store: a preset's files on disk — status, downloads, verification, removal, progress.
+ * Handed a preset's file manifest (from src/presets/catalog.ts); what a CLI or REST route imports.
  *
  *   const bar = createTerminalProgress();               // or forward events to the UI as JSON
  *   try {
- *     await downloadPreset('longlive-1.3b', { modelsDir, hubUrl, onProgress: bar.onProgress, signal });
+ *     await downloadPreset(getPreset('longlive-1.3b'), { modelsDir, hubUrl, onProgress: bar.onProgress, signal });
  *   } catch (e) {
  *     if (e instanceof ModelDownloadError) console.error(e.message); // e.code: offline | not-found | disk-full | …
  *   } finally {
@@ -11,9 +12,9 @@
  *   }
  *
  * modelsDir defaults to $VACE_MODELS_DIR or ~/.cache/vace-live/models; hubUrl to $VACE_HUB_URL or
- * https://huggingface.co. A preset may be given by name or as a Preset object.
+ * https://huggingface.co.
  */
-export { listPresets, getPreset, loadRegistry, parseRegistry, presetKnownBytes, DEFAULT_REGISTRY_PATH } from './registry.ts';
+export { loadRegistry, parseRegistry, presetKnownBytes } from './registry.ts';
 export type { ModelFile, Preset, Registry } from './registry.ts';
 export { presetStatus, downloadPreset, verifyPreset, removePreset, presetFilePath, verifiedSha256 } from './manager.ts';
 export type {

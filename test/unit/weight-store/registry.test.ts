@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_HUB_URL, hubBaseUrl, hubToken, resolveUrl } from '../../../src/models/hub.ts';
-import { getPreset, listPresets, loadRegistry, parseRegistry, presetKnownBytes } from '../../../src/models/registry.ts';
+import { DEFAULT_HUB_URL, hubBaseUrl, hubToken, resolveUrl } from '../../../src/weight-store/hub.ts';
+import { parseRegistry } from '../../../src/weight-store/registry.ts';
 
 const realFile = {
   role: 'w',
@@ -18,54 +18,7 @@ const wrap = (file: Record<string, unknown>) => ({
   presets: { p: { kind: 'download', title: 'P', description: 'd', files: [file] } },
 });
 
-describe('model registry', () => {
-  it('loads the shipped registry with the demo and longlive-1.3b presets', () => {
-    const names = listPresets(loadRegistry()).map((p) => p.name);
-    expect(names).toContain('demo');
-    expect(names).toContain('longlive-1.3b');
-  });
-
-  it('marks demo as generated locally with nothing to download', () => {
-    const demo = getPreset('demo');
-    expect(demo.kind).toBe('generated');
-    expect(demo.files).toEqual([]);
-    expect(demo.description).toMatch(/abstract/);
-  });
-
-  it('lists every component of the real longlive-1.3b pipeline with hub file names', () => {
-    const p = getPreset('longlive-1.3b');
-    const byRole = Object.fromEntries(p.files.map((f) => [f.role, f]));
-    for (const role of ['generator', 'generator-lora', 'vace', 'tae', 'text-encoder', 'tokenizer', 'depth', 'scribble']) {
-      expect(byRole[role], role).toBeDefined();
-    }
-    expect(byRole.vace!.path).toBe('Wan2_1-VACE_module_1_3B_bf16.safetensors');
-    expect(byRole.tae!.path).toBe('taew2_1.pth');
-    expect(byRole.generator!.path).toBe('models/longlive_base.pt');
-    expect(byRole['generator-lora']!.path).toBe('models/lora.pt');
-    expect(byRole.depth!.path).toBe('video_depth_anything_vits.pth');
-    expect(byRole.scribble!.path).toBe('scribble/anime_style/netG_A_latest.pth');
-    expect(byRole.tokenizer!.path).toBe('google/umt5-xxl/tokenizer.json');
-  });
-
-  it('cites a hub listing for every recorded sha256 or size', () => {
-    for (const f of getPreset('longlive-1.3b').files) {
-      if (f.sha256 === null && f.size === null) continue;
-      // The citation must be a hub page that shows the LFS details (SHA256 / pointer size).
-      expect(f.sources.some((s) => s.startsWith('https://huggingface.co/') && /sha256|SHA256|size/i.test(s)), f.local).toBe(true);
-    }
-  });
-
-  it('sums known sizes and counts the unknown ones', () => {
-    const p = getPreset('longlive-1.3b');
-    const { bytes, unknownSizes } = presetKnownBytes(p);
-    expect(bytes).toBe(p.files.reduce((s, f) => s + (f.size ?? 0), 0));
-    expect(unknownSizes).toBe(p.files.filter((f) => f.size === null).length);
-  });
-
-  it('names the unknown preset and the known ones', () => {
-    expect(() => getPreset('nope')).toThrow(/unknown model preset "nope" \(known presets: .*demo.*longlive-1\.3b/);
-  });
-
+describe('preset file manifest schema', () => {
   it('rejects a malformed sha256, naming the field', () => {
     expect(() => parseRegistry(wrap({ ...realFile, sha256: 'ABC' }), 'reg.json')).toThrow(/reg\.json: invalid model registry: presets\.p\.files\.0\.sha256: must be 64 lowercase hex/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RateMeter, type ProgressEvent } from '../../../src/models/progress-events.ts';
-import { createTerminalProgress, formatDuration, formatProgressLine } from '../../../src/models/progress.ts';
+import { RateMeter, type ProgressEvent } from '../../../src/weight-store/progress-events.ts';
+import { createTerminalProgress, formatDuration, formatProgressLine } from '../../../src/weight-store/progress.ts';
 
 const ev = (over: Partial<ProgressEvent>): ProgressEvent => ({
   file: 'WanVideo_comfy/umt5-xxl-enc-bf16.safetensors',

@@ -4,10 +4,10 @@ import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { downloadPreset, presetFilePath, presetStatus, removePreset, verifiedSha256, verifyPreset } from '../../../src/models/manager.ts';
-import { lockPath } from '../../../src/models/download-file.ts';
-import type { Registry } from '../../../src/models/registry.ts';
-import { VERIFIED_FILE } from '../../../src/models/verified-store.ts';
+import { downloadPreset, presetFilePath, presetStatus, removePreset, verifiedSha256, verifyPreset } from '../../../src/weight-store/manager.ts';
+import { lockPath } from '../../../src/weight-store/download-file.ts';
+import { getPreset } from '../../../src/presets/catalog.ts';
+import { VERIFIED_FILE } from '../../../src/weight-store/verified-store.ts';
 import { closedPort, startHubServer, type HubServer } from './hub-server.ts';
 import { buildPreset, generatedBytes, sha256, tempModelsDir } from './helpers.ts';
 
@@ -57,14 +57,14 @@ describe('presetStatus', () => {
   });
 
   it('treats a generated preset as ready without files', async () => {
-    const s = await presetStatus('demo', modelsDir);
+    const s = await presetStatus(getPreset('demo'), modelsDir);
     expect(s).toMatchObject({ preset: 'demo', kind: 'generated', ready: true, files: [] });
   });
 });
 
 describe('downloadPreset', () => {
   it('downloads nothing for the generated demo preset', async () => {
-    const r = await downloadPreset('demo', { modelsDir, hubUrl: `http://127.0.0.1:${await closedPort()}` });
+    const r = await downloadPreset(getPreset('demo'), { modelsDir, hubUrl: `http://127.0.0.1:${await closedPort()}` });
     expect(r).toEqual({ preset: 'demo', generated: true, files: [] });
     expect(await readdir(modelsDir)).toEqual([]);
   });
@@ -87,13 +87,13 @@ describe('the shipped longlive-1.3b preset', () => {
   it('asks for the real hub paths in registry order', async () => {
     hub = await startHubServer({}); // every file 404s: we only look at what was requested
     const plenty = async () => Number.MAX_SAFE_INTEGER; // this machine's real free space must not matter
-    await expect(downloadPreset('longlive-1.3b', { modelsDir, hubUrl: hub.url, freeSpace: plenty })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(downloadPreset(getPreset('longlive-1.3b'), { modelsDir, hubUrl: hub.url, freeSpace: plenty })).rejects.toMatchObject({ code: 'not-found' });
     expect(hub.requests[0]!.path).toBe('/daydreamlive/LongLive-1.3B/resolve/main/models/longlive_base.pt');
   });
 
   it('refuses to start without room for the known sizes (the 11.4 GB text encoder)', async () => {
     hub = await startHubServer({});
-    const err = await downloadPreset('longlive-1.3b', { modelsDir, hubUrl: hub.url, freeSpace: async () => 1e9 }).catch((e: unknown) => e);
+    const err = await downloadPreset(getPreset('longlive-1.3b'), { modelsDir, hubUrl: hub.url, freeSpace: async () => 1e9 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'disk-full' });
     expect((err as Error).message).toMatch(/needs 11\.4 GB more \(plus \d+ file\(s\) of unknown size\), 1\.0 GB free/);
     expect(hub.requests).toEqual([]);
@@ -138,13 +138,12 @@ describe('removePreset', () => {
   it('deletes files, .part files, hash records and empty folders; keeps files another preset lists', async () => {
     const { preset, served } = twoFilePreset();
     const shared = buildPreset('other', [{ role: 'config', path: 'cfg/c.json', data: tofu, knownSha: false, knownSize: false }]).preset;
-    const registry: Registry = { presets: [preset, shared] };
     hub = await startHubServer(served);
     await downloadPreset(preset, { modelsDir, hubUrl: hub.url });
     await writeFile(join(modelsDir, 'test-repo/models/extra.safetensors.part'), 'x'); // not ours: stays
     await writeFile(join(modelsDir, 'test-repo/models/w.safetensors.part'), 'leftover');
 
-    const r = await removePreset(preset, { modelsDir, registry });
+    const r = await removePreset(preset, { modelsDir, presets: [preset, shared] });
     expect(r.removed).toEqual(['test-repo/models/w.safetensors']);
     expect(r.keptShared).toEqual(['test-repo/cfg/c.json']);
     expect(r.bytesFreed).toBe(known.length + 'leftover'.length);
@@ -153,7 +152,7 @@ describe('removePreset', () => {
     const store = JSON.parse(await readFile(join(modelsDir, VERIFIED_FILE), 'utf8'));
     expect(Object.keys(store)).toEqual(['test-repo/cfg/c.json']);
 
-    const alone = await removePreset(shared, { modelsDir, registry: { presets: [shared] } });
+    const alone = await removePreset(shared, { modelsDir, presets: [shared] });
     expect(alone.removed).toEqual(['test-repo/cfg/c.json']);
     // cfg/ became empty and went away; models/ still holds the foreign file.
     expect(await readdir(join(modelsDir, 'test-repo'))).toEqual(['models']);
@@ -165,7 +164,7 @@ describe('removePreset', () => {
     await downloadPreset(preset, { modelsDir, hubUrl: hub.url });
     const dest = join(modelsDir, 'test-repo/models/w.safetensors');
     await writeFile(lockPath(dest), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
-    const r = await removePreset(preset, { modelsDir, registry: { presets: [preset] } });
+    const r = await removePreset(preset, { modelsDir, presets: [preset] });
     expect(r.busy).toEqual(['test-repo/models/w.safetensors']);
     expect(r.removed).toEqual(['test-repo/cfg/c.json']);
     expect(existsSync(dest)).toBe(true);

@@ -8,11 +8,11 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ModelDownloadError } from '../../../src/models/errors.ts';
-import { downloadFileExclusive, lockPath, partPath } from '../../../src/models/download-file.ts';
-import { downloadPreset, presetStatus } from '../../../src/models/manager.ts';
-import type { ProgressEvent } from '../../../src/models/progress-events.ts';
-import { VERIFIED_FILE } from '../../../src/models/verified-store.ts';
+import { ModelDownloadError } from '../../../src/weight-store/errors.ts';
+import { downloadFileExclusive, lockPath, partPath } from '../../../src/weight-store/download-file.ts';
+import { downloadPreset, presetStatus } from '../../../src/weight-store/manager.ts';
+import type { ProgressEvent } from '../../../src/weight-store/progress-events.ts';
+import { VERIFIED_FILE } from '../../../src/weight-store/verified-store.ts';
 import { closedPort, resolvePath, startHubServer, type HubServer } from './hub-server.ts';
 import { buildPreset, generatedBytes, sha256, tempModelsDir } from './helpers.ts';
 
