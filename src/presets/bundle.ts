@@ -61,19 +61,24 @@ export async function loadDemoBundle(opts: LoadOptions): Promise<ModelBundle> {
   );
 }
 
+/** The models of a preset and its streaming geometry. */
+export interface PresetModelConfig {
+  wan: WanConfig;
+  tae: TaeConfig;
+  umt5: Umt5Config;
+  /** Latent chunk: frames per chunk and latent height × width (pixels = 8×). */
+  latent: { frames: number; height: number; width: number };
+  /** KV cache: frames kept as the attention sink, and the rolling window. */
+  sinkFrames: number;
+  windowFrames: number;
+}
+
 /** What a preset's models are and where their (already float32 for the DiT) files are. */
 export interface BundleSpec {
   preset: string;
   description: string;
   randomWeights: boolean;
-  config: {
-    wan: WanConfig;
-    tae: TaeConfig;
-    umt5: Umt5Config;
-    latent: { frames: number; height: number; width: number };
-    sinkFrames: number;
-    windowFrames: number;
-  };
+  config: PresetModelConfig;
   /** `dit`: float32 safetensors (mapped into the graphs); `tae`: any checkpoint format; `tokenizer`: its folder. */
   files: { dit: string; tae: string; textEncoder: string; tokenizer: string };
 }

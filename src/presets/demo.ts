@@ -11,28 +11,22 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTaeConfig, type TaeConfig } from '../model/tae/config.ts';
+import { parseTaeConfig } from '../model/tae/config.ts';
 import { taeWeightShapes } from '../model/tae/layout.ts';
-import { parseUmt5Config, type Umt5Config } from '../model/text/config.ts';
+import { parseUmt5Config } from '../model/text/config.ts';
 import { umt5Params } from '../model/text/param-spec.ts';
-import { parseWanConfig, type WanConfig } from '../model/wan/config.ts';
+import { parseWanConfig } from '../model/wan/config.ts';
 import { wanParams } from '../model/wan/param-spec.ts';
 import { randomTensor } from '../model/weights/random.ts';
 import { writeSafetensors } from '../model/weights/safetensors-writer.ts';
+import type { PresetModelConfig } from './bundle.ts';
 import { demoTokenizerJson, demoVocabSize } from './demo-tokenizer.ts';
 
 /** Bump when sizes or generation change: cached files of another version are regenerated. */
 export const DEMO_VERSION = '2';
 export const DEMO_SEED = 20261201;
 
-export interface DemoConfig {
-  wan: WanConfig;
-  tae: TaeConfig;
-  umt5: Umt5Config;
-  latent: { frames: number; height: number; width: number };
-  sinkFrames: number;
-  windowFrames: number;
-}
+export type DemoConfig = PresetModelConfig;
 
 export function demoConfig(): DemoConfig {
   const textLen = 32;

@@ -8,15 +8,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { TAEW2_1, type TaeConfig } from '../model/tae/config.ts';
-import { UMT5_XXL, type Umt5Config } from '../model/text/config.ts';
-import { WAN_1_3B, type WanConfig } from '../model/wan/config.ts';
+import { TAEW2_1 } from '../model/tae/config.ts';
+import { UMT5_XXL } from '../model/text/config.ts';
+import { WAN_1_3B } from '../model/wan/config.ts';
 import { wanBaseParams, wanVaceParams } from '../model/wan/param-spec.ts';
 import { openCheckpoint, type Checkpoint } from '../model/weights/checkpoint.ts';
 import { autoKeyRules, mapCheckpoint, validateCheckpoint } from '../model/weights/keymap.ts';
 import { LoraMerger, loraPairs } from '../model/lora/merge.ts';
 import { writeSafetensors } from '../model/weights/safetensors-writer.ts';
-import { loadBundleFromFiles, type LoadOptions, type ModelBundle } from './bundle.ts';
+import { loadBundleFromFiles, type LoadOptions, type ModelBundle, type PresetModelConfig } from './bundle.ts';
 
 export interface LongLiveFiles {
   generator: string;
@@ -28,13 +28,7 @@ export interface LongLiveFiles {
   tokenizer: string;
 }
 
-export interface LongLiveConfig {
-  wan: WanConfig;
-  tae: TaeConfig;
-  umt5: Umt5Config;
-  latent: { frames: number; height: number; width: number };
-  sinkFrames: number;
-  windowFrames: number;
+export interface LongLiveConfig extends PresetModelConfig {
   /** LoRA scale alpha / rank (LongLive: 256 / 256). */
   loraScale: number;
 }

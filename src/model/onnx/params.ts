@@ -5,7 +5,6 @@
  */
 import type { Graph, Value } from './graph.ts';
 import type { ParamSource } from './nn.ts';
-import type { F32Tensor } from '../tensor.ts';
 import type { WeightReader } from '../weights/reader.ts';
 
 // Moved to weights/reader.ts (the readers' layer); re-exported until every importer is updated.
