@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveResources } from '../../../src/stream/active-resources.ts';
 import { DEFAULT_PARAMS } from '../../../src/stream/params.ts';
-import { constantControl, FakeGenerator } from './stage-helpers.ts';
+import { constantControl, FakeGenerator } from '../../support/stream-stages.ts';
 
 const generateParams = { ...DEFAULT_PARAMS, mode: 'generate' as const };
 

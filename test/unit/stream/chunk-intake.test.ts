@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkIntake } from '../../../src/stream/chunk-intake.ts';
-import { rgb } from './stage-helpers.ts';
+import { rgb } from '../../support/stream-stages.ts';
 
 describe('ChunkIntake', () => {
   it('numbers frames as they arrive and answers a request only once enough are queued', () => {

@@ -4,7 +4,7 @@ import { ChunkIntake, type CameraChunk } from '../../../src/stream/chunk-intake.
 import { ControlStage, type PreparedChunk } from '../../../src/stream/control-stage.ts';
 import { DEFAULT_PARAMS } from '../../../src/stream/params.ts';
 import { isStageFailure } from '../../../src/stream/stage.ts';
-import { constantControl, FakeGenerator, rgb } from './stage-helpers.ts';
+import { constantControl, FakeGenerator, rgb } from '../../support/stream-stages.ts';
 
 function camera(width: number, height: number, count: number): CameraChunk {
   const intake = new ChunkIntake(32);

@@ -3,7 +3,7 @@ import type { ChunkInput } from '../../../src/pipeline/generator-types.ts';
 import type { PreparedChunk } from '../../../src/stream/control-stage.ts';
 import { generateChunk, previewChunk, type ChunkResult } from '../../../src/stream/generate-stage.ts';
 import { DEFAULT_PARAMS } from '../../../src/stream/params.ts';
-import { FakeGenerator, rgb, timedFrames } from './stage-helpers.ts';
+import { FakeGenerator, rgb, timedFrames } from '../../support/stream-stages.ts';
 
 function prepared(controlId: string, withMask: boolean): PreparedChunk {
   const frames = rgb(2, 1, 100, 2);

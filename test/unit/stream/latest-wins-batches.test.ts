@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatestWinsBatches } from '../../../src/stream/latest-wins-batches.ts';
-import { deferred, settle, type Deferred } from './stage-helpers.ts';
+import { deferred, settle, type Deferred } from '../../support/stream-stages.ts';
 
 describe('LatestWinsBatches', () => {
   it('runs a burst as at most two batches: the one running and one that collects everything after it', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PacingStage } from '../../../src/stream/pacing-stage.ts';
-import { rgb, timedFrames } from './stage-helpers.ts';
+import { rgb, timedFrames } from '../../support/stream-stages.ts';
 
 const chunk = (n: number, value = 0) => ({ frames: rgb(1, 1, value, n), batch: timedFrames(n, 1, 1), mode: 'preview' as const, started: 0 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergePatches, ParamStaging } from '../../../src/stream/param-staging.ts';
 import { DEFAULT_PARAMS } from '../../../src/stream/params.ts';
-import { constantControl, FakeGenerator } from './stage-helpers.ts';
+import { constantControl, FakeGenerator } from '../../support/stream-stages.ts';
 
 describe('ParamStaging', () => {
   it('merges staged patches in order and applies them only at the boundary', () => {

@@ -6,7 +6,7 @@ import { mergePatches, ParamStaging } from '../../../src/stream/param-staging.ts
 import { ParamUpdates, type UpdateResult } from '../../../src/stream/param-updates.ts';
 import { DEFAULT_PARAMS, type SessionParamsPatch } from '../../../src/stream/params.ts';
 import { ReferenceStore } from '../../../src/stream/reference-store.ts';
-import { constantControl, deferred, FakeGenerator, recordingControls, settle, type Deferred } from './stage-helpers.ts';
+import { constantControl, deferred, FakeGenerator, recordingControls, settle, type Deferred } from '../../support/stream-stages.ts';
 
 function setup(factory?: () => Promise<ChunkGenerator> | ChunkGenerator) {
   const created: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Control } from '../../../controls/types.ts';
 import { SessionOutpaint } from '../../../src/stream/session-outpaint.ts';
-import { constantControl, rgb } from './stage-helpers.ts';
+import { constantControl, rgb } from '../../support/stream-stages.ts';
 
 const passthrough: Control = { id: 'passthrough', needsWeights: false, process: (f) => ({ frames: f }), reset: () => {} };
 

@@ -4,7 +4,7 @@ import type { ChunkGenerator } from '../../../src/pipeline/generator-types.ts';
 import { GeneratorRegistry } from '../../../src/stream/generators.ts';
 import { DEFAULT_PARAMS, type SessionParamsPatch } from '../../../src/stream/params.ts';
 import { SessionPipeline, type SessionEvent } from '../../../src/stream/session-pipeline.ts';
-import { deferred, FakeGenerator, recordingControls, rgb, settle } from './stage-helpers.ts';
+import { deferred, FakeGenerator, recordingControls, rgb, settle } from '../../support/stream-stages.ts';
 
 describe('SessionPipeline parameter updates', () => {
   it('a burst of 1000 updates during a generator build is applied as its patches in order, with one generator and one control made', async () => {

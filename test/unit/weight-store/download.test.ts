@@ -13,8 +13,8 @@ import { downloadFileExclusive, lockPath, partPath } from '../../../src/weight-s
 import { downloadPreset, presetStatus } from '../../../src/weight-store/manager.ts';
 import type { ProgressEvent } from '../../../src/weight-store/progress-events.ts';
 import { VERIFIED_FILE } from '../../../src/weight-store/verified-store.ts';
-import { closedPort, resolvePath, startHubServer, type HubServer } from './hub-server.ts';
-import { buildPreset, generatedBytes, sha256, tempModelsDir } from './helpers.ts';
+import { closedPort, resolvePath, startHubServer, type HubServer } from '../../support/hub-server.ts';
+import { buildPreset, generatedBytes, sha256, tempModelsDir } from '../../support/weight-store.ts';
 
 let modelsDir: string;
 let cleanup: () => Promise<void>;

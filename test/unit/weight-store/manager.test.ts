@@ -8,8 +8,8 @@ import { downloadPreset, presetFilePath, presetStatus, removePreset, verifiedSha
 import { lockPath } from '../../../src/weight-store/download-file.ts';
 import { getPreset } from '../../../src/presets/catalog.ts';
 import { VERIFIED_FILE } from '../../../src/weight-store/verified-store.ts';
-import { closedPort, startHubServer, type HubServer } from './hub-server.ts';
-import { buildPreset, generatedBytes, sha256, tempModelsDir } from './helpers.ts';
+import { closedPort, startHubServer, type HubServer } from '../../support/hub-server.ts';
+import { buildPreset, generatedBytes, sha256, tempModelsDir } from '../../support/weight-store.ts';
 
 let modelsDir: string;
 let cleanup: () => Promise<void>;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelFile, Preset } from '../../../src/weight-store/registry.ts';
+import type { ModelFile, Preset } from '../../src/weight-store/registry.ts';
 import { resolvePath, type ServedFile } from './hub-server.ts';
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce byte for byte. */

@@ -1,9 +1,9 @@
 /** Test doubles for the session stages: deterministic promises, recording controls and generators. */
-import type { Control, ControlOutput } from '../../../controls/types.ts';
-import type { RgbFrames } from '../../../src/frames.ts';
-import type { ChunkGenerator, ChunkInput } from '../../../src/pipeline/generator-types.ts';
-import type { ControlSource } from '../../../src/stream/control-source.ts';
-import type { TimedFrame } from '../../../src/stream/types.ts';
+import type { Control, ControlOutput } from '../../controls/types.ts';
+import type { RgbFrames } from '../../src/frames.ts';
+import type { ChunkGenerator, ChunkInput } from '../../src/pipeline/generator-types.ts';
+import type { ControlSource } from '../../src/stream/control-source.ts';
+import type { TimedFrame } from '../../src/stream/types.ts';
 
 export interface Deferred<T> {
   readonly promise: Promise<T>;
