@@ -103,7 +103,11 @@ export class WorkerClient<P extends WorkerProtocol> {
     return this.#pending.size;
   }
 
-  /** Sends one call; `transfer` lists buffers of `arg` to move to the worker instead of copying. */
+  /**
+   * Sends one call; `transfer` lists buffers of `arg` to move to the worker instead of copying.
+   * A call is either sent at once (and counted in `pending` until answered) or rejected without
+   * reaching the worker: after close(), after a crash, beyond maxPending, or not cloneable.
+   */
   call<K extends CallName<P>>(name: K, arg: CallArg<P, K>, transfer: readonly ArrayBuffer[] = []): Promise<CallResult<P, K>> {
     if (this.#closing) return Promise.reject(new Error(`${this.name}: call '${name}' after close()`));
     if (this.#failure) return Promise.reject(this.#failure);
