@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { DepthControl } from '../controls/depth.ts';
 import { ScribbleControl } from '../controls/scribble.ts';
 import { ThreadedControl } from '../controls/threaded-control.ts';
-import type { ControlSpec } from '../controls/threaded-control-types.ts';
+import type { ControlSpec } from '../controls/control-worker-protocol.ts';
 import type { Control } from '../controls/types.ts';
 import type { RgbFrames } from '../src/frames.ts';
 import { parseDepthConfig, type DepthConfig } from '../src/model/depth/config.ts';

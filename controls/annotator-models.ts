@@ -6,24 +6,24 @@
 import type { WeightReader } from '../src/model/onnx/params.ts';
 import { openCheckpoint, type Checkpoint } from '../src/model/weights/checkpoint.ts';
 
+/** Where an annotator's weights come from: a checkpoint file, or weights already open. */
+export type AnnotatorCheckpoint = { readonly weightsPath: string; readonly weights?: undefined } | { readonly weights: WeightReader; readonly weightsPath?: undefined };
+
 export class AnnotatorModels<M extends { release(): Promise<void> }> {
-  readonly #path: string | undefined;
-  readonly #given: WeightReader | undefined;
+  readonly #source: AnnotatorCheckpoint;
   readonly #load: (weights: WeightReader, height: number, width: number) => Promise<M>;
   #checkpoint: Checkpoint | undefined;
   #model: Promise<M> | undefined;
   #size = '';
 
-  /** `path` is used when no `weights` are given. */
-  constructor(source: { path?: string; weights?: WeightReader }, load: (weights: WeightReader, height: number, width: number) => Promise<M>) {
-    this.#path = source.path;
-    this.#given = source.weights;
+  constructor(source: AnnotatorCheckpoint, load: (weights: WeightReader, height: number, width: number) => Promise<M>) {
+    this.#source = source;
     this.#load = load;
   }
 
   #weights(): WeightReader {
-    if (this.#given) return this.#given;
-    this.#checkpoint ??= openCheckpoint(this.#path!);
+    if (this.#source.weights) return this.#source.weights;
+    this.#checkpoint ??= openCheckpoint(this.#source.weightsPath);
     return this.#checkpoint;
   }
 

@@ -1,32 +1,33 @@
 /**
- * Where the annotator controls (depth, scribble) find their weights, and the error a session
- * gets when they are not there: it names the file and the command that downloads it. The
- * weight-free controls never come here.
+ * How the annotator controls (depth, scribble) get their checkpoints: the caller passes an
+ * AnnotatorWeights (the CLI and server implement it over the models folder, src/cli), so no
+ * control looks up files or environment variables itself. The weight-free controls never come
+ * here.
  */
 import { existsSync } from 'node:fs';
-import { presetFilePath } from '../src/weight-store/manager.ts';
-
-/** The model preset that ships the annotator checkpoints (src/models/registry.json). */
-export const ANNOTATOR_PRESET = 'longlive-1.3b';
 
 export type AnnotatorRole = 'depth' | 'scribble';
 
+export interface AnnotatorWeights {
+  /**
+   * The checkpoint file for `role`. Throws a MissingWeightsError naming the path and how to get
+   * the file when it is not there.
+   */
+  path(role: AnnotatorRole): string;
+}
+
 export class MissingWeightsError extends Error {
   readonly path: string;
-  constructor(control: string, path: string, explicit: boolean) {
-    super(
-      `${control} control needs its weights, and ${path} does not exist. ` +
-        `Download them with \`vace-live models download ${ANNOTATOR_PRESET}\`` +
-        (explicit ? ', or pass a weightsPath that exists.' : ' (or point VACE_MODELS_DIR at the models folder that has them).'),
-    );
+  /** `remedy` says how to get the file, e.g. the download command. */
+  constructor(control: string, path: string, remedy: string) {
+    super(`${control} control needs its weights, and ${path} does not exist. ${remedy}`);
     this.name = 'MissingWeightsError';
     this.path = path;
   }
 }
 
-/** The checkpoint path for `role` (an explicit path wins over the models folder), checked to exist. */
-export function requireAnnotatorWeights(control: string, role: AnnotatorRole, explicitPath?: string): string {
-  const path = explicitPath ?? presetFilePath(ANNOTATOR_PRESET, role);
-  if (!existsSync(path)) throw new MissingWeightsError(control, path, explicitPath !== undefined);
+/** A checkpoint path given directly (tests, benchmarks, a worker's spec), checked to exist. */
+export function requireWeightsFile(control: string, path: string): string {
+  if (!existsSync(path)) throw new MissingWeightsError(control, path, 'Pass a weights path that exists.');
   return path;
 }

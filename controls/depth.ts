@@ -15,18 +15,15 @@ import { DepthModel } from '../src/model/depth/model.ts';
 import { depthRange, depthToFrameSize, normaliseDepth } from '../src/model/depth/postprocess.ts';
 import { depthNetInput, depthNetSize } from '../src/model/depth/preprocess.ts';
 import { DepthRangeStabiliser } from '../src/model/depth/range-stabiliser.ts';
-import type { WeightReader } from '../src/model/onnx/params.ts';
 import type { SessionOptions } from '../src/model/runtime/session.ts';
-import { AnnotatorModels } from './annotator-models.ts';
-import { requireAnnotatorWeights } from './annotator-weights.ts';
+import { AnnotatorModels, type AnnotatorCheckpoint } from './annotator-models.ts';
+import { AnnotatorChunkQueue } from './annotator-queue.ts';
+import { requireWeightsFile } from './annotator-weights.ts';
 import { sliceFrames, writeGrayTruncated } from './annotator-frames.ts';
 import type { Control, ControlOutput } from './types.ts';
 
-export interface DepthControlOptions extends SessionOptions {
-  /** Checkpoint path; default: the models folder's Video-Depth-Anything-Small checkpoint. */
-  readonly weightsPath?: string;
-  /** Weights already open (tests, benchmarks); skips the file look-up. */
-  readonly weights?: WeightReader;
+/** Everything about the depth control but where its weights come from. */
+export interface DepthSettings extends SessionOptions {
   /** Model sizes; default Video-Depth-Anything-Small. */
   readonly config?: DepthConfig;
   /**
@@ -42,6 +39,12 @@ export interface DepthControlOptions extends SessionOptions {
   readonly smoothing?: number;
 }
 
+/** `weightsPath` (e.g. AnnotatorWeights.path('depth')) or `weights` already open (tests, benchmarks). */
+export type DepthControlOptions = DepthSettings & AnnotatorCheckpoint;
+
+/** Chunks queued or running at once: one running, one waiting (the next chunk's control computed while this one generates). */
+const MAX_QUEUED_CHUNKS = 2;
+
 export class DepthControl implements Control {
   readonly id = 'depth';
   readonly needsWeights = true;
@@ -50,9 +53,9 @@ export class DepthControl implements Control {
   readonly #framesPerCall: number;
   readonly #stabiliser: DepthRangeStabiliser | undefined;
   readonly #models: AnnotatorModels<DepthModel>;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new AnnotatorChunkQueue('depth', MAX_QUEUED_CHUNKS);
 
-  constructor(opts: DepthControlOptions = {}) {
+  constructor(opts: DepthControlOptions) {
     this.#opts = opts;
     const base = opts.config ?? VDA_SMALL;
     if (opts.inputSize !== undefined && !(Number.isInteger(opts.inputSize) && opts.inputSize >= 14 && opts.inputSize % 14 === 0)) {
@@ -62,15 +65,13 @@ export class DepthControl implements Control {
     this.#framesPerCall = opts.framesPerCall ?? 4;
     if (!Number.isInteger(this.#framesPerCall) || this.#framesPerCall < 1) throw new Error(`depth control: framesPerCall must be a positive integer, got ${opts.framesPerCall}`);
     this.#stabiliser = opts.stabilise === false ? undefined : new DepthRangeStabiliser({ smoothing: opts.smoothing });
-    const path = opts.weights ? undefined : requireAnnotatorWeights('depth', 'depth', opts.weightsPath);
-    this.#models = new AnnotatorModels({ path, weights: opts.weights }, (w, netH, netW) => DepthModel.load(this.#cfg, w, netH, netW, this.#opts));
+    if (opts.weightsPath !== undefined) requireWeightsFile('depth', opts.weightsPath);
+    this.#models = new AnnotatorModels(opts, (w, netH, netW) => DepthModel.load(this.#cfg, w, netH, netW, this.#opts));
   }
 
   process(frames: RgbFrames): Promise<ControlOutput> {
     // One chunk at a time per session: calls share the ORT sessions and the held range.
-    const run = this.#queue.then(() => this.#process(frames));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#process(frames));
   }
 
   async #process(frames: RgbFrames): Promise<ControlOutput> {
@@ -93,7 +94,8 @@ export class DepthControl implements Control {
     this.#stabiliser?.reset();
   }
 
-  dispose(): Promise<void> {
-    return this.#models.release();
+  async dispose(): Promise<void> {
+    await this.#queue.idle(); // a running chunk still needs its sessions
+    await this.#models.release();
   }
 }

@@ -1,11 +1,14 @@
 /**
  * The controls a session can pick by id, with their options validated by zod.
  *
- * `listControls()` is what the server advertises; `createControl(id, options)` builds a fresh
- * instance (per-session state lives in the instance). Unknown ids and invalid options throw an
- * Error naming the id and the offending field — the server turns that into a 400, never a crash.
+ * `listControls()` is what the server advertises; `createControl(id, options, deps)` builds a
+ * fresh instance (per-session state lives in the instance); `parseControlOptions(id, options)`
+ * validates without building anything. Unknown ids and invalid options throw an Error naming the
+ * id and the offending field — the server turns that into a 400, never a crash. The annotators
+ * (depth, scribble) take their checkpoints from `deps.weights`.
  */
 import { z } from 'zod';
+import type { AnnotatorRole, AnnotatorWeights } from './annotator-weights.ts';
 import { buildMaskSource, composeControl } from './compose.ts';
 import { DepthControl } from './depth.ts';
 import { EdgesControl } from './edges.ts';
@@ -33,9 +36,15 @@ export interface ControlInfo {
   readonly description: string;
 }
 
+/** What building a control may need besides its options. */
+export interface ControlDeps {
+  /** Where depth and scribble find their checkpoints; the other controls need none. */
+  readonly weights?: AnnotatorWeights;
+}
+
 interface ControlEntry<S extends z.ZodType> extends ControlInfo {
   readonly options: S;
-  readonly create: (options: z.output<S>) => Control;
+  readonly create: (options: z.output<S>, deps: ControlDeps) => Control;
 }
 
 function entry<S extends z.ZodType>(e: ControlEntry<S>): ControlEntry<z.ZodType> {
@@ -43,6 +52,22 @@ function entry<S extends z.ZodType>(e: ControlEntry<S>): ControlEntry<z.ZodType>
 }
 
 const noOptions = z.object({}).strict();
+
+/** Depth's options as a session or the CLI may set them (the rest of DepthSettings is for tests and benchmarks). */
+export const depthOptionsSchema = z
+  .object({
+    framesPerCall: z.number().int().min(1).max(32).optional(),
+    inputSize: z.number().int().min(140).max(518).multipleOf(14).optional(),
+    stabilise: z.boolean().optional(),
+    smoothing: z.number().min(0).lt(1).optional(),
+  })
+  .strict();
+export type DepthOptions = z.output<typeof depthOptionsSchema>;
+
+function annotatorWeights(deps: ControlDeps, role: AnnotatorRole): string {
+  if (!deps.weights) throw new Error(`control '${role}' needs its weights, and no AnnotatorWeights were given to createControl`);
+  return deps.weights.path(role);
+}
 
 const ENTRIES: readonly ControlEntry<z.ZodType>[] = [
   entry({
@@ -80,36 +105,29 @@ const ENTRIES: readonly ControlEntry<z.ZodType>[] = [
     id: 'depth',
     needsWeights: true,
     description: 'Video-Depth-Anything-Small depth (near = bright), its range held steady across chunks (VACE depth control).',
-    options: z
-      .object({
-        framesPerCall: z.number().int().min(1).max(32).optional(),
-        inputSize: z.number().int().min(140).max(518).multipleOf(14).optional(),
-        stabilise: z.boolean().optional(),
-        smoothing: z.number().min(0).lt(1).optional(),
-      })
-      .strict(),
-    create: (o) => new DepthControl(o),
+    options: depthOptionsSchema,
+    create: (o, deps) => new DepthControl({ ...o, weightsPath: annotatorWeights(deps, 'depth') }),
   }),
   entry({
     id: 'scribble',
     needsWeights: true,
     description: 'VACE scribble contour network (anime_style): a line drawing of the frame (VACE scribble control).',
     options: noOptions,
-    create: () => new ScribbleControl(),
+    create: (_, deps) => new ScribbleControl({ weightsPath: annotatorWeights(deps, 'scribble') }),
   }),
   entry({
     id: 'inpaint',
     needsWeights: false,
     description: 'Regenerate a masked region (rectangle, painted PNG or moving box): gray there, mask 1; optionally guided by a nested control.',
     options: inpaintOptionsSchema,
-    create: (o) => new InpaintControl({ mask: buildMaskSource(o.mask), fill: o.fill, control: nested(o.control) }),
+    create: (o, deps) => new InpaintControl({ mask: buildMaskSource(o.mask), fill: o.fill, control: nested(o.control, deps) }),
   }),
   entry({
     id: 'outpaint',
     needsWeights: false,
     description: 'Grow the picture: the source is placed inside the frame, the margin is gray with mask 1 (VACE outpainting).',
     options: outpaintOptionsSchema,
-    create: (o) => new OutpaintControl({ ...o, directions: o.directions as OutpaintDirection[], control: nested(o.control) }),
+    create: (o, deps) => new OutpaintControl({ ...o, directions: o.directions as OutpaintDirection[], control: nested(o.control, deps) }),
   }),
   entry({
     id: 'layout',
@@ -123,19 +141,19 @@ const ENTRIES: readonly ControlEntry<z.ZodType>[] = [
     needsWeights: false,
     description: 'First and/or last frame image as extension context: replicated over the anchor frames with mask 0.',
     options: extensionOptionsSchema,
-    create: (o) => new ExtensionControl({ ...o, control: nested(o.control) }),
+    create: (o, deps) => new ExtensionControl({ ...o, control: nested(o.control, deps) }),
   }),
   entry({
     id: 'compose',
     needsWeights: false,
     description: 'One control plus an inpaint mask or outpaint plus an extension anchor in the same chunk.',
     options: compositionSchema,
-    create: (o) => composeControl(o, createControl),
+    create: (o, deps) => composeControl(o, (id, options) => createControl(id, options, deps)),
   }),
 ];
 
-function nested(spec: NestedControlSpec | undefined): Control | undefined {
-  return spec ? createControl(spec.id, spec.options) : undefined;
+function nested(spec: NestedControlSpec | undefined, deps: ControlDeps): Control | undefined {
+  return spec ? createControl(spec.id, spec.options, deps) : undefined;
 }
 
 const BY_ID = new Map(ENTRIES.map((e) => [e.id, e]));
@@ -158,14 +176,23 @@ export function controlOptionsJsonSchema(id: string): Record<string, unknown> {
   return z.toJSONSchema(lookup(id).options, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }
 
-export function createControl(id: string, options?: unknown): Control {
-  const e = lookup(id);
-  const parsed = e.options.safeParse(options ?? {});
+/** Whether the control needs downloaded weights (throws for an unknown id). */
+export function controlNeedsWeights(id: string): boolean {
+  return lookup(id).needsWeights;
+}
+
+/** A control's options checked and parsed (defaults, transforms) without building the control. */
+export function parseControlOptions(id: string, options?: unknown): unknown {
+  const parsed = lookup(id).options.safeParse(options ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues
       .map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`)
       .join('; ');
     throw new Error(`invalid options for control '${id}': ${detail}`);
   }
-  return e.create(parsed.data);
+  return parsed.data;
+}
+
+export function createControl(id: string, options?: unknown, deps: ControlDeps = {}): Control {
+  return lookup(id).create(parseControlOptions(id, options), deps);
 }

@@ -5,39 +5,36 @@
  */
 import type { RgbFrames } from '../src/frames.ts';
 import { allocRgbFrames, assertFrameSize } from '../src/frames.ts';
-import type { WeightReader } from '../src/model/onnx/params.ts';
 import type { SessionOptions } from '../src/model/runtime/session.ts';
 import { ScribbleModel, scribbleInput } from '../src/model/scribble/model.ts';
-import { AnnotatorModels } from './annotator-models.ts';
-import { requireAnnotatorWeights } from './annotator-weights.ts';
+import { AnnotatorModels, type AnnotatorCheckpoint } from './annotator-models.ts';
+import { AnnotatorChunkQueue } from './annotator-queue.ts';
+import { requireWeightsFile } from './annotator-weights.ts';
 import { sliceFrames, writeGrayTruncated } from './annotator-frames.ts';
 import type { Control, ControlOutput } from './types.ts';
 
-export interface ScribbleControlOptions extends SessionOptions {
-  /** Checkpoint path; default: the models folder's VACE scribble checkpoint. */
-  readonly weightsPath?: string;
-  /** Weights already open (tests, benchmarks); skips the file look-up. */
-  readonly weights?: WeightReader;
-}
+/** `weightsPath` (e.g. AnnotatorWeights.path('scribble')) or `weights` already open (tests, benchmarks). */
+export type ScribbleControlOptions = SessionOptions & AnnotatorCheckpoint;
+
+/** Chunks queued or running at once: one running, one waiting (the next chunk's control computed while this one generates). */
+const MAX_QUEUED_CHUNKS = 2;
 
 export class ScribbleControl implements Control {
   readonly id = 'scribble';
   readonly needsWeights = true;
   readonly #opts: ScribbleControlOptions;
   readonly #models: AnnotatorModels<ScribbleModel>;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new AnnotatorChunkQueue('scribble', MAX_QUEUED_CHUNKS);
 
-  constructor(opts: ScribbleControlOptions = {}) {
+  constructor(opts: ScribbleControlOptions) {
     this.#opts = opts;
-    const path = opts.weights ? undefined : requireAnnotatorWeights('scribble', 'scribble', opts.weightsPath);
+    if (opts.weightsPath !== undefined) requireWeightsFile('scribble', opts.weightsPath);
     // One frame per run: the net has no temporal coupling, so one graph serves any chunk length.
-    this.#models = new AnnotatorModels({ path, weights: opts.weights }, (w, H, W) => ScribbleModel.load(w, 1, H, W, this.#opts));
+    this.#models = new AnnotatorModels(opts, (w, H, W) => ScribbleModel.load(w, 1, H, W, this.#opts));
   }
 
   process(frames: RgbFrames): Promise<ControlOutput> {
-    const run = this.#queue.then(() => this.#process(frames));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(() => this.#process(frames));
   }
 
   async #process(frames: RgbFrames): Promise<ControlOutput> {
@@ -60,7 +57,8 @@ export class ScribbleControl implements Control {
 
   reset(): void {}
 
-  dispose(): Promise<void> {
-    return this.#models.release();
+  async dispose(): Promise<void> {
+    await this.#queue.idle(); // a running chunk still needs its sessions
+    await this.#models.release();
   }
 }

@@ -1,110 +1,76 @@
 /**
- * A control that runs on its own worker thread, so an annotator (depth, scribble) computes
- * chunk n+1's control frames while the generator works on chunk n. Same Control interface:
- * process() resolves when the worker answers; calls are answered in order. The frames are
- * copied once into the message (the caller keeps its buffer); results come back transferred.
+ * A control that runs on its own worker thread (WorkerClient), so an annotator (depth,
+ * scribble) computes chunk n+1's control frames while the generator works on chunk n. Same
+ * Control interface: process() resolves when the worker answers; calls are answered in order,
+ * at most MAX_PENDING_CHUNKS at once. The frames are copied once into the message (the caller
+ * keeps its buffer); results come back transferred.
  */
-import { Worker } from 'node:worker_threads';
 import type { RgbFrames } from '../src/frames.ts';
 import { assertFrameSize } from '../src/frames.ts';
-import type { ControlSpec, ToParent, ToWorker } from './threaded-control-types.ts';
+import { WorkerClient } from '../src/model/runtime/worker-client.ts';
+import type { AnnotatorWeights } from './annotator-weights.ts';
+import type { ControlSpec, ControlWorkerProtocol } from './control-worker-protocol.ts';
+import { parseControlOptions, type DepthOptions } from './registry.ts';
 import type { Control, ControlOutput } from './types.ts';
 
-interface Pending {
-  resolve: (v: ControlOutput) => void;
-  reject: (e: Error) => void;
+export type { ControlSpec } from './control-worker-protocol.ts';
+
+/** Chunks waiting for the worker at once: one being computed, one sent ahead. */
+const MAX_PENDING_CHUNKS = 2;
+
+/**
+ * The worker spec of a registry annotator: its options validated (zod) and its checkpoint found
+ * on this thread, so bad options or missing weights fail at once, before any worker starts.
+ */
+export function annotatorWorkerSpec(id: string, weights: AnnotatorWeights, options?: unknown): ControlSpec {
+  const parsed = parseControlOptions(id, options);
+  if (id === 'depth') return { id, options: { ...(parsed as DepthOptions), weightsPath: weights.path('depth') } };
+  if (id === 'scribble') return { id, options: { weightsPath: weights.path('scribble') } };
+  throw new Error(`control '${id}' needs no weights and does not run on a worker thread`);
 }
 
 export class ThreadedControl implements Control {
   readonly id: string;
   readonly needsWeights: boolean;
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
-  #seq = 0;
-  #closed = false;
-  #disposeAck: (() => void) | undefined;
-  #disposed: Promise<void> | undefined;
+  readonly #client: WorkerClient<ControlWorkerProtocol>;
+  #resetFirst = false;
 
-  private constructor(worker: Worker, id: string, needsWeights: boolean) {
-    this.#worker = worker;
-    this.id = id;
-    this.needsWeights = needsWeights;
-    worker.on('message', (m: ToParent) => this.#onMessage(m));
-    worker.on('error', (e) => this.#failAll(e));
-    worker.on('exit', (code) => this.#failAll(new Error(`control worker for '${id}' exited (code ${code})`)));
+  private constructor(client: WorkerClient<ControlWorkerProtocol>) {
+    this.#client = client;
+    this.id = client.ready.id;
+    this.needsWeights = client.ready.needsWeights;
   }
 
   /** Starts the worker and builds the control there; rejects with the control's own error (e.g. missing weights). */
-  static start(spec: ControlSpec): Promise<ThreadedControl> {
-    const worker = new Worker(new URL('./control-worker-boot.mjs', import.meta.url), {
-      workerData: { entry: new URL('./control-worker.ts', import.meta.url).href, spec },
+  static async start(spec: ControlSpec): Promise<ThreadedControl> {
+    const client = await WorkerClient.start<ControlWorkerProtocol>({
+      entry: new URL('./control-worker.ts', import.meta.url),
+      init: spec,
+      name: `${spec.id} control worker`,
+      maxPending: MAX_PENDING_CHUNKS,
     });
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(new Error(`control worker for '${spec.id}' failed to start: ${e.message}`));
-      worker.once('error', onError);
-      worker.once('message', (m: ToParent) => {
-        worker.off('error', onError);
-        if (m.op === 'ready') resolve(new ThreadedControl(worker, m.id, m.needsWeights));
-        else {
-          void worker.terminate();
-          reject(new Error(m.op === 'init-error' ? m.message : `control worker for '${spec.id}': unexpected first message '${m.op}'`));
-        }
-      });
-    });
-  }
-
-  #onMessage(m: ToParent): void {
-    if (m.op === 'disposed') {
-      this.#disposeAck?.();
-      return;
-    }
-    if (m.op === 'result' || m.op === 'error') {
-      const p = this.#pending.get(m.seq);
-      if (!p) return;
-      this.#pending.delete(m.seq);
-      if (m.op === 'result') p.resolve(m.mask ? { frames: m.frames, mask: m.mask } : { frames: m.frames });
-      else p.reject(new Error(m.message));
-    }
-  }
-
-  #failAll(e: Error): void {
-    this.#closed = true;
-    this.#disposeAck?.();
-    for (const p of this.#pending.values()) p.reject(e);
-    this.#pending.clear();
-  }
-
-  #post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
-    this.#worker.postMessage(m, transfer);
+    return new ThreadedControl(client);
   }
 
   process(frames: RgbFrames): Promise<ControlOutput> {
-    if (this.#closed) return Promise.reject(new Error(`control '${this.id}' is disposed`));
     assertFrameSize(frames);
-    const seq = ++this.#seq;
-    const copy = frames.data.slice();
-    return new Promise<ControlOutput>((resolve, reject) => {
-      this.#pending.set(seq, { resolve, reject });
-      this.#post({ op: 'process', seq, frames: { width: frames.width, height: frames.height, count: frames.count, data: copy } }, [copy.buffer]);
-    });
+    const data = frames.data.slice();
+    const chunk = { frames: { width: frames.width, height: frames.height, count: frames.count, data }, resetFirst: this.#resetFirst };
+    const before = this.#client.pending;
+    const sent = this.#client.call('process', chunk, [data.buffer]);
+    // A call is either sent at once (and counted as pending) or rejected without reaching the
+    // worker. A reset rides on the first chunk that reaches it, so it is never lost or reordered.
+    if (this.#client.pending > before) this.#resetFirst = false;
+    return sent;
   }
 
   reset(): void {
-    if (!this.#closed) this.#post({ op: 'reset' });
+    this.#resetFirst = true;
   }
 
+  /** Stops the worker after the chunks already sent; frees its ORT sessions. */
   dispose(): Promise<void> {
-    this.#disposed ??= (async () => {
-      if (!this.#closed) {
-        // The worker answers after the calls already queued, then frees its sessions.
-        const done = new Promise<void>((resolve) => (this.#disposeAck = resolve));
-        this.#post({ op: 'dispose', seq: ++this.#seq });
-        await done;
-      }
-      this.#closed = true;
-      await this.#worker.terminate();
-    })();
-    return this.#disposed;
+    return this.#client.close();
   }
 }
 
@@ -115,12 +81,11 @@ export class ThreadedControl implements Control {
  */
 export class DeferredThreadedControl implements Control {
   readonly id: string;
-  readonly needsWeights: boolean;
+  readonly needsWeights = true;
   readonly #started: Promise<ThreadedControl>;
 
-  constructor(spec: ControlSpec, needsWeights: boolean) {
+  constructor(spec: ControlSpec) {
     this.id = spec.id;
-    this.needsWeights = needsWeights;
     this.#started = ThreadedControl.start(spec);
     this.#started.catch(() => undefined); // surfaced by process()
   }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePaintedMask } from '../../controls/masks/painted.ts';
+import type { AnnotatorWeights } from '../../controls/annotator-weights.ts';
 import { createControl } from '../../controls/registry.ts';
 import type { Control } from '../../controls/types.ts';
 import { defaultModelsDir } from '../weight-store/index.ts';
@@ -19,6 +20,7 @@ import { formatFrameRate, probeVideo, type VideoInfo } from '../render/probe.ts'
 import { RenderProgressBar } from '../render/progress.ts';
 import { formatRenderSummary } from '../render/summary.ts';
 import { resolveDevice } from '../model/runtime/device.ts';
+import { modelsFolderAnnotatorWeights } from './annotator-weights.ts';
 import { onceLogger, parseDevice } from './device.ts';
 import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
 import { numericParamFlag, paramFlagHelp, textParamFlag, usageLine } from './param-flags.ts';
@@ -180,10 +182,10 @@ async function decodeImage(flag: string, path: string): Promise<RgbImage> {
   }
 }
 
-function buildControl(spec: ControlSpec | undefined): Control | undefined {
+function buildControl(spec: ControlSpec | undefined, weights: AnnotatorWeights): Control | undefined {
   if (!spec) return undefined;
   try {
-    return createControl(spec.id, spec.options);
+    return createControl(spec.id, spec.options, { weights });
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -225,10 +227,10 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
       throw new CliError(`--mask: ${(e as Error).message}`);
     }
   }
-  // The depth/scribble annotators find their weights through the models folder.
-  process.env.VACE_MODELS_DIR = o.modelsDir;
+  // The depth/scribble annotators find their weights in the models folder.
+  const weights = modelsFolderAnnotatorWeights(o.modelsDir);
   // Built now so a bad control (e.g. depth without its weights) fails before the model loads.
-  let control = buildControl(o.control);
+  let control = buildControl(o.control, weights);
 
   const { device } = await resolveDevice(o.device, log);
   let bundle: ModelBundle | undefined;
@@ -240,7 +242,7 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
     if (o.controlFlags.maskPng) {
       await control?.dispose?.();
       control = undefined;
-      control = buildControl(controlSpecFor({ ...o.controlFlags, maskPng: await fitMaskPng(o.controlFlags.maskPng, bundle.width, bundle.height) }));
+      control = buildControl(controlSpecFor({ ...o.controlFlags, maskPng: await fitMaskPng(o.controlFlags.maskPng, bundle.width, bundle.height) }), weights);
     }
     generator = bundle.createGenerator();
     log(`rendering ${o.input} (${info.width}×${info.height} @ ${formatFrameRate(info.frameRate)} fps, ${info.frameCount ?? '?'} frames) → ${o.out}: ${describeMode(o)}`);

@@ -76,7 +76,6 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
     throw new CliError((e as Error).message);
   }
   const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
-  process.env.VACE_MODELS_DIR = modelsDir; // depth/scribble controls find their weights here
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
   const bundle = await asCliError(() => loadPreset({ preset: values.preset!, modelsDir, device, threads, log }), [PresetLoadError]);
@@ -93,7 +92,7 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   registry.register({ id: bundle.preset, title: bundle.preset, description: bundle.description }, () => bundle.createGenerator(), { makeDefault: true });
   let running;
   try {
-    running = await startServer({ host: values.host, port, maxSessions, generators: registry, logger: opts.httpLog ?? true });
+    running = await startServer({ host: values.host, port, maxSessions, generators: registry, modelsDir, logger: opts.httpLog ?? true });
   } catch (e) {
     await bundle.release();
     throw new CliError(`the server could not start: ${(e as Error).message.split('\n')[0]}`);

@@ -4,8 +4,12 @@
  *   tsx src/cli/serve.ts [--host 127.0.0.1] [--port 8080] [--max-sessions 8]
  */
 import { pathToFileURL } from 'node:url';
-import { createControl, listControls } from '../../controls/registry.ts';
-import { DeferredThreadedControl } from '../../controls/threaded-control.ts';
+import type { AnnotatorWeights } from '../../controls/annotator-weights.ts';
+import { controlNeedsWeights, createControl, listControls } from '../../controls/registry.ts';
+import { annotatorWorkerSpec, DeferredThreadedControl } from '../../controls/threaded-control.ts';
+import { listPresets } from '../presets/catalog.ts';
+import { defaultModelsDir, presetStatus } from '../weight-store/index.ts';
+import { modelsFolderAnnotatorWeights } from './annotator-weights.ts';
 import { buildApp, type App } from '../server/app.ts';
 import { generators as defaultGenerators, type GeneratorRegistry } from '../stream/generators.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
@@ -17,6 +21,10 @@ export interface StartServerOptions {
   readonly clientDir?: string;
   readonly generators?: GeneratorRegistry;
   readonly controls?: ControlSource;
+  /** Where weights live: the preset list's download state and the annotators' checkpoints (default: defaultModelsDir()). */
+  readonly modelsDir?: string;
+  /** Where depth/scribble find their checkpoints (default: the models folder's). */
+  readonly annotatorWeights?: AnnotatorWeights;
   readonly logger?: boolean;
 }
 
@@ -29,50 +37,29 @@ export interface RunningServer {
 
 /**
  * Controls for live sessions. The annotators that need weights (depth, scribble) run on their own
- * worker thread, so chunk n+1's control is computed while the generator works on chunk n; the
- * in-thread instance made first only validates (missing weights fail the update right away) and
- * loads nothing.
+ * worker thread, so chunk n+1's control is computed while the generator works on chunk n; their
+ * options and checkpoint are checked on this thread first (missing weights fail the update right
+ * away), without building or loading anything here.
  */
-export const registryControls: ControlSource = {
-  list: listControls,
-  create: (id) => {
-    const control = createControl(id);
-    if (!control.needsWeights) return control;
-    void control.dispose?.();
-    return new DeferredThreadedControl({ id }, true);
-  },
-};
+export function registryControls(weights: AnnotatorWeights): ControlSource {
+  return {
+    list: listControls,
+    create: (id) => (controlNeedsWeights(id) ? new DeferredThreadedControl(annotatorWorkerSpec(id, weights)) : createControl(id, undefined, { weights })),
+  };
+}
 
-/**
- * Presets from src/models with their download state, when that module is present (the live
- * server works without it: preview mode and whatever generator is registered).
- */
-async function loadPresetLister(): Promise<(() => Promise<unknown[]>) | undefined> {
-  const modulePath = '../models/index.ts';
-  type PresetLike = { name?: string; title?: string; kind?: string; description?: string };
-  type StatusLike = { ready?: boolean; bytesToDownload?: number; unknownSizes?: number };
-  let mod: { listPresets?: () => PresetLike[]; presetStatus?: (p: PresetLike) => Promise<StatusLike> };
-  try {
-    mod = (await import(modulePath)) as typeof mod;
-  } catch {
-    return undefined;
-  }
-  if (typeof mod.listPresets !== 'function') return undefined;
+/** The catalogue's presets with their download state in `modelsDir`. */
+function presetLister(modelsDir: string): () => Promise<unknown[]> {
   return async () => {
-    let presets: PresetLike[];
+    let presets: ReturnType<typeof listPresets>;
     try {
-      presets = mod.listPresets!();
+      presets = listPresets();
     } catch {
       return [];
     }
     return Promise.all(
       presets.map(async (p) => {
-        let status: StatusLike | undefined;
-        try {
-          status = await mod.presetStatus?.(p);
-        } catch {
-          status = undefined;
-        }
+        const status = await presetStatus(p, { modelsDir }).catch(() => undefined);
         return {
           name: p.name,
           title: p.title,
@@ -88,12 +75,13 @@ async function loadPresetLister(): Promise<(() => Promise<unknown[]>) | undefine
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+  const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const app = buildApp({
-    controls: opts.controls ?? registryControls,
+    controls: opts.controls ?? registryControls(opts.annotatorWeights ?? modelsFolderAnnotatorWeights(modelsDir)),
     generators: opts.generators ?? defaultGenerators,
     maxSessions: opts.maxSessions,
     clientDir: opts.clientDir,
-    listPresets: await loadPresetLister(),
+    listPresets: presetLister(modelsDir),
     logger: opts.logger,
   });
   const host = opts.host ?? '127.0.0.1';

@@ -1,5 +1,6 @@
-/** Messages between the text-encoder worker and its client (encoder-worker.ts). */
+/** What the text-encoder worker (encoder-worker-main.ts) and its client (encoder-worker.ts) exchange. */
 import type { SessionOptions } from '../runtime/session.ts';
+import type { WorkerCall } from '../runtime/worker-protocol.ts';
 
 export interface EncoderWorkerInit {
   /** tokenizer.json, or the folder holding it (and tokenizer_config.json). */
@@ -13,8 +14,6 @@ export interface EncoderWorkerInit {
   readonly cacheDir?: string;
 }
 
-export type ToWorker = { type: 'encode'; id: number; prompts: string[] } | { type: 'close' };
-
 export interface EncodedPromptMessage {
   readonly text: string;
   readonly length: number;
@@ -23,8 +22,11 @@ export interface EncodedPromptMessage {
   readonly data: Float32Array;
 }
 
-export type FromWorker =
-  | { type: 'ready'; device: string }
-  | { type: 'init-error'; message: string }
-  | { type: 'encoded'; id: number; results: EncodedPromptMessage[] }
-  | { type: 'encode-error'; id: number; message: string };
+export type EncoderWorkerProtocol = {
+  init: EncoderWorkerInit;
+  ready: { readonly device: string };
+  calls: {
+    /** One batch of prompts → one embedding each. */
+    encode: WorkerCall<string[], EncodedPromptMessage[]>;
+  };
+};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controlOptionsJsonSchema, createControl, listControls } from '../../../controls/registry.ts';
+import { controlNeedsWeights, controlOptionsJsonSchema, createControl, listControls, parseControlOptions } from '../../../controls/registry.ts';
 
 describe('control registry', () => {
   it('lists the weight-free controls with descriptions', () => {
@@ -67,5 +67,20 @@ describe('control registry', () => {
     for (const { id } of listControls()) expect(controlOptionsJsonSchema(id)).toMatchObject({ type: 'object' });
     expect(controlOptionsJsonSchema('outpaint')).toMatchObject({ required: expect.arrayContaining(['directions', 'ratio']) });
     expect(() => controlOptionsJsonSchema('sepia')).toThrow(/unknown control 'sepia'/);
+  });
+  it('validates options without building the control (no weights needed for depth)', () => {
+    expect(parseControlOptions('depth', { inputSize: 266, stabilise: false })).toEqual({ inputSize: 266, stabilise: false });
+    expect(parseControlOptions('scribble')).toEqual({});
+    expect(() => parseControlOptions('depth', { inputSize: 300 })).toThrow(/invalid options for control 'depth': inputSize/);
+    expect(() => parseControlOptions('sepia')).toThrow(/unknown control 'sepia'/);
+    // Transforms apply: a [x1, y1, x2, y2] box comes back as an object.
+    expect(parseControlOptions('layout', { from: [0, 0, 4, 4], to: [2, 2, 6, 6], frames: 9 })).toMatchObject({ from: { x1: 0, y1: 0, x2: 4, y2: 4 } });
+  });
+
+  it('says which controls need weights', () => {
+    expect(controlNeedsWeights('depth')).toBe(true);
+    expect(controlNeedsWeights('scribble')).toBe(true);
+    expect(controlNeedsWeights('gray')).toBe(false);
+    expect(() => controlNeedsWeights('sepia')).toThrow(/unknown control 'sepia'/);
   });
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listControls } from '../../../controls/registry.ts';
 import { registryControls } from '../../../src/cli/serve.ts';
+import { modelsFolderAnnotatorWeights } from '../../../src/cli/annotator-weights.ts';
 import type { RgbFrames } from '../../../src/frames.ts';
 import type { ChunkGenerator, ChunkInput } from '../../../src/pipeline/generator-types.ts';
 import type { ModelBundle } from '../../../src/presets/bundle.ts';
@@ -95,7 +96,7 @@ beforeAll(async () => {
   const registry = new GeneratorRegistry();
   registry.register({ id: bundle.preset, title: bundle.preset }, () => new ReportingGenerator(bundle.createGenerator(), (o) => outcomes.push(o)));
   // Preview chunks as long as model chunks, so every case pushes the same frames.
-  session = new SessionPipeline({ controls: registryControls, generators: registry, frameSize: { width: bundle.width, height: bundle.height }, previewChunkFrames: CHUNK });
+  session = new SessionPipeline({ controls: registryControls(modelsFolderAnnotatorWeights(dir)), generators: registry, frameSize: { width: bundle.width, height: bundle.height }, previewChunkFrames: CHUNK });
   session.events$.subscribe((e) => {
     if (e.type === 'error') outcomes.push({ kind: 'error', message: e.message });
     if (e.type === 'chunk' && e.mode === 'preview') outcomes.push({ kind: 'preview', frames: e.frames });
