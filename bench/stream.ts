@@ -15,7 +15,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { safetensorsWeights } from '../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../src/model/weights/reader.ts';
 import { f32, type F32Tensor } from '../src/model/tensor.ts';
 import { tokenGrid } from '../src/model/wan/config.ts';
 import { WanModel } from '../src/model/wan/model.ts';

@@ -3,7 +3,7 @@
  * (or weights given directly, in tests), and one loaded model for the current frame size — a new
  * size loads a new graph and releases the old one; a failed load is retried on the next chunk.
  */
-import type { WeightReader } from '../src/model/onnx/params.ts';
+import type { WeightReader } from '../src/model/weights/reader.ts';
 import { openCheckpoint, type Checkpoint } from '../src/model/weights/checkpoint.ts';
 
 /** Where an annotator's weights come from: a checkpoint file, or weights already open. */

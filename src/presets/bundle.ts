@@ -6,7 +6,7 @@
 import { PromptCache } from '../../cache/prompt-cache.ts';
 import { TaeStreamCache } from '../../cache/tae-cache.ts';
 import { join } from 'node:path';
-import { safetensorsWeights } from '../model/onnx/params.ts';
+import { safetensorsWeights } from '../model/weights/reader.ts';
 import type { Device } from '../model/runtime/session.ts';
 import type { TaeConfig } from '../model/tae/config.ts';
 import { TaeModel } from '../model/tae/model.ts';

@@ -7,7 +7,7 @@ import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { Fixture, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
 import { goldenSession } from '../support/golden-device.ts';
 import { fixtureConfig, numbers } from '../support/wan.ts';
-import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 
 const fx = new Fixture('causal_stream');

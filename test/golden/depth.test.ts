@@ -7,7 +7,7 @@ import { depthRange, depthToFrameSize, normaliseDepth, repeatToRgb } from '../..
 import { DepthControl } from '../../controls/depth.ts';
 import { depthWeightShapes } from '../../src/model/depth/weight-shapes.ts';
 import { unitToU8Truncated } from '../../src/model/depth/postprocess.ts';
-import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { mergedTolerance, u8Frames } from '../support/annotators.ts';

@@ -3,7 +3,7 @@ import { ScribbleControl } from '../../controls/scribble.ts';
 import { scribbleWeightShapes } from '../../src/model/scribble/weight-shapes.ts';
 import { unitToU8Truncated } from '../../src/model/depth/postprocess.ts';
 import { ScribbleModel, contourToVideo, scribbleInput, type ScribbleRun } from '../../src/model/scribble/model.ts';
-import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { f32 } from '../../src/model/tensor.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { mergedTolerance, u8Frames } from '../support/annotators.ts';

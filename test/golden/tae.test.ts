@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaeStreamCache } from '../../cache/tae-cache.ts';
-import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { parseTaeConfig } from '../../src/model/tae/config.ts';
 import { rgbFramesToTensor } from '../../src/model/tae/frames.ts';
 import { TaeModel } from '../../src/model/tae/model.ts';

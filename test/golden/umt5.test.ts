@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseUmt5Config } from '../../src/model/text/config.ts';
 import { Umt5Encoder, type Umt5Outputs } from '../../src/model/text/encoder.ts';
 import { bucketsByOffset } from '../../src/model/text/relative-position.ts';
-import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { i64, type F32Tensor, type Tensor } from '../../src/model/tensor.ts';
 import { Fixture, compareTensors, expectClose, type Tolerance, itComparesEveryRecordedTensor } from '../support/fixtures.ts';

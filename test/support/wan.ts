@@ -1,6 +1,6 @@
 /** Helpers shared by the Wan golden suites: loading a fixture's model and reshaping records. */
 import { parseWanConfig, type WanConfig } from '../../src/model/wan/config.ts';
-import { safetensorsWeights } from '../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import type { Fixture } from './fixtures.ts';

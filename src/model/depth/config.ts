@@ -3,7 +3,7 @@
  * weights do not tell by themselves (head counts, tapped layers), plus the pre-processing size.
  * Widths are read from the weights; see `inferDepthConfig`.
  */
-import type { WeightReader } from '../onnx/params.ts';
+import type { WeightReader } from '../weights/reader.ts';
 
 export interface DepthConfig {
   /** ViT token width (384 for ViT-S). */

@@ -4,7 +4,8 @@
  * tests, the all-frames-at-once forward. Streaming uses ONE graph for both kinds of frame (its
  * `cache_valid` input masks the cache out for a first frame), so the weights load once.
  */
-import { paramSource, type WeightReader } from '../onnx/params.ts';
+import { paramSource } from '../onnx/params.ts';
+import type { WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
 import { f32, type F32Tensor, type Tensor } from '../tensor.ts';
 import { checkDepthWeights, type DepthConfig } from './config.ts';

@@ -7,9 +7,6 @@ import type { Graph, Value } from './graph.ts';
 import type { ParamSource } from './nn.ts';
 import type { WeightReader } from '../weights/reader.ts';
 
-// Moved to weights/reader.ts (the readers' layer); re-exported until every importer is updated.
-export { safetensorsWeights, type WeightReader } from '../weights/reader.ts';
-
 function sameElements(a: readonly number[], b: readonly number[]): boolean {
   return a.reduce((p, c) => p * c, 1) === b.reduce((p, c) => p * c, 1);
 }

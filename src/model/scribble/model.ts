@@ -5,7 +5,8 @@
  * we keep the top-left H×W (upstream leaves the mismatch to its caller).
  */
 import type { RgbFrames } from '../../frames.ts';
-import { paramSource, type WeightReader } from '../onnx/params.ts';
+import { paramSource } from '../onnx/params.ts';
+import type { WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
 import { f32, type F32Tensor } from '../tensor.ts';
 import { buildScribbleGraph, countResidualBlocks } from './graph.ts';

@@ -8,7 +8,7 @@
  *   Without a state it is scope's batch decode (always trimmed).
  */
 import { Graph } from '../onnx/graph.ts';
-import type { WeightReader } from '../onnx/params.ts';
+import type { WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
 import { f32, type F32Tensor, type Tensor } from '../tensor.ts';
 import type { TaeConfig, TaeVariant } from './config.ts';

@@ -6,7 +6,8 @@
  */
 import type { Graph, Value } from '../onnx/graph.ts';
 import type { ParamSource } from '../onnx/nn.ts';
-import { paramSource, type WeightReader } from '../onnx/params.ts';
+import { paramSource } from '../onnx/params.ts';
+import type { WeightReader } from '../weights/reader.ts';
 import type { TaeConfig } from './config.ts';
 import { taeLayout, taeWeightShapes } from './layout.ts';
 

@@ -4,7 +4,8 @@
  * size, length and prompt.
  */
 import { dirname, join } from 'node:path';
-import { paramSource, safetensorsWeights, type WeightReader } from '../onnx/params.ts';
+import { paramSource } from '../onnx/params.ts';
+import { safetensorsWeights, type WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
 import type { F32Tensor, Tensor } from '../tensor.ts';
 import { openCheckpoint } from '../weights/checkpoint.ts';

@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { paramSource, safetensorsWeights } from '../onnx/params.ts';
+import { paramSource } from '../onnx/params.ts';
+import { safetensorsWeights } from '../weights/reader.ts';
 import type { Checkpoint } from '../weights/checkpoint.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
 import { writeSafetensors } from '../weights/safetensors-writer.ts';

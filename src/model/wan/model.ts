@@ -3,7 +3,8 @@
  * hints, and the main pass (optionally attending to a KV cache). Inputs and outputs are our
  * own tensors; the RoPE tables and timestep sinusoid are computed here.
  */
-import { paramSource, type WeightReader } from '../onnx/params.ts';
+import { paramSource } from '../onnx/params.ts';
+import type { WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
 import { f32, i64, type F32Tensor, type Tensor } from '../tensor.ts';
 import { tokenGrid, type TokenGrid, type WanConfig } from './config.ts';

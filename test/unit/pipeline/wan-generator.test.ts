@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaeStreamCache } from '../../../cache/tae-cache.ts';
 import { allocRgbFrames, type RgbFrames } from '../../../src/frames.ts';
-import { safetensorsWeights } from '../../../src/model/onnx/params.ts';
+import { safetensorsWeights } from '../../../src/model/weights/reader.ts';
 import { TaeModel } from '../../../src/model/tae/model.ts';
 import { TaeStreamVae } from '../../../src/pipeline/tae-stream-vae.ts';
 import { WanModel } from '../../../src/model/wan/model.ts';

@@ -13,6 +13,7 @@ import { ATTENTION_BLOCKS } from '../../../../src/model/depth/motion-module.ts';
 import { depthWeightShapes } from '../../../../src/model/depth/weight-shapes.ts';
 import { Graph, type Value } from '../../../../src/model/onnx/graph.ts';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
+import {  } from '../../../../src/model/weights/reader.ts';
 import { Xoshiro128 } from '../../../../src/model/prng.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { f32, type F32Tensor, type Tensor } from '../../../../src/model/tensor.ts';

@@ -6,6 +6,7 @@ import { runGraphCommand } from '../../../../src/cli/graph.ts';
 import { checkModel } from '../../../../src/model/onnx/check.ts';
 import { Graph } from '../../../../src/model/onnx/graph.ts';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
+import {  } from '../../../../src/model/weights/reader.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { buildMainGraph } from '../../../../src/model/wan/graphs.ts';
 import { ropeTables, timestepSinusoid } from '../../../../src/model/wan/embeddings.ts';
@@ -75,7 +76,7 @@ describe('large-model loading', () => {
   it('past the inline limit, a graph over a safetensors file is loaded by path with its weights referenced in place', async () => {
     const { writeSafetensors } = await import('../../../../src/model/weights/safetensors-writer.ts');
     const { SafetensorsFile } = await import('../../../../src/model/weights/safetensors.ts');
-    const { safetensorsWeights } = await import('../../../../src/model/onnx/params.ts');
+    const { safetensorsWeights } = await import('../../../../src/model/weights/reader.ts');
     const { buildTextEmbeddingGraph } = await import('../../../../src/model/wan/graphs.ts');
     const { readdirSync } = await import('node:fs');
     const { config: cfg } = presetWanConfig('demo');

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
+import {  } from '../../../../src/model/weights/reader.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { buildScribbleGraph, countResidualBlocks } from '../../../../src/model/scribble/graph.ts';
 import { scribbleWeightShapes } from '../../../../src/model/scribble/weight-shapes.ts';

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../../../src/model/onnx/graph.ts';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
+import {  } from '../../../../src/model/weights/reader.ts';
 import { Xoshiro128 } from '../../../../src/model/prng.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { TAEW2_1, WAN_VAE_LATENT_MEAN, WAN_VAE_LATENT_STD, parseTaeConfig, type TaeVariant } from '../../../../src/model/tae/config.ts';

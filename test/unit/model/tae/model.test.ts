@@ -9,7 +9,7 @@ import { taeWeightShapes } from '../../../../src/model/tae/layout.ts';
 import { randomWeights } from '../../../../src/model/weights/random.ts';
 import { TaeDecoderState, TaeEncoderState } from '../../../../src/model/tae/state.ts';
 import { f32, type F32Tensor } from '../../../../src/model/tensor.ts';
-import type { WeightReader } from '../../../../src/model/onnx/params.ts';
+import type { WeightReader } from '../../../../src/model/weights/reader.ts';
 import { TaeStreamVae } from '../../../../src/pipeline/tae-stream-vae.ts';
 import { allocRgbFrames } from '../../../../src/frames.ts';
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
-import { type Tensor } from '../../../../src/model/tensor.ts';
+import type { Tensor } from '../../../../src/model/tensor.ts';
 import { parseUmt5Config } from '../../../../src/model/text/config.ts';
 import { buildUmt5EncoderGraph } from '../../../../src/model/text/graph.ts';
 import { umt5Params } from '../../../../src/model/text/param-spec.ts';

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../../../../src/model/onnx/graph.ts';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
+import {  } from '../../../../src/model/weights/reader.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { Xoshiro128 } from '../../../../src/model/prng.ts';
 import { f32, i64, type F32Tensor, type Tensor } from '../../../../src/model/tensor.ts';
