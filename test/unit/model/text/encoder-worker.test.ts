@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseUmt5Config } from '../../../src/model/text/config.ts';
-import { Umt5Encoder } from '../../../src/model/text/encoder.ts';
-import { TextEncoderWorker } from '../../../src/model/text/encoder-worker.ts';
-import { Umt5Tokenizer } from '../../../src/model/text/tokenizer.ts';
-import { PIECES, tokenizerJson } from '../../support/tiny-tokenizer.ts';
-import { writeTinyUmt5 } from '../../support/tiny-umt5.ts';
+import { parseUmt5Config } from '../../../../src/model/text/config.ts';
+import { Umt5Encoder } from '../../../../src/model/text/encoder.ts';
+import { TextEncoderWorker } from '../../../../src/model/text/encoder-worker.ts';
+import { Umt5Tokenizer } from '../../../../src/model/text/tokenizer.ts';
+import { PIECES, tokenizerJson } from '../../../support/tiny-tokenizer.ts';
+import { writeTinyUmt5 } from '../../../support/tiny-umt5.ts';
 
 // Big enough that one batch takes a noticeable time on CPU, small enough for a unit test.
 const RAW_CONFIG = { vocab_size: PIECES.length + 3, dim: 128, dim_attn: 128, dim_ffn: 512, num_heads: 4, encoder_layers: 3, num_buckets: 32, max_dist: 128, text_len: 256 };

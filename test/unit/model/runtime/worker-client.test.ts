@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { WorkerClient, type WorkerClientOptions } from '../../../src/model/runtime/worker-client.ts';
-import type { EchoProtocol } from './echo-worker-protocol.ts';
+import { WorkerClient, type WorkerClientOptions } from '../../../../src/model/runtime/worker-client.ts';
+import type { EchoProtocol } from '../../../support/echo-worker-protocol.ts';
 
-const ENTRY = new URL('./echo-worker.ts', import.meta.url);
+const ENTRY = new URL('../../../support/echo-worker.ts', import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'worker-client-'));
 const started: WorkerClient<EchoProtocol>[] = [];
 
@@ -32,7 +32,7 @@ describe('WorkerClient', () => {
   });
 
   it('rejects the start when the worker module cannot be loaded', async () => {
-    await expect(start({ entry: new URL('./no-such-worker.ts', import.meta.url) })).rejects.toThrow(/echo worker failed to start: .*no-such-worker/);
+    await expect(start({ entry: new URL('../../runtime/no-such-worker.ts', import.meta.url) })).rejects.toThrow(/echo worker failed to start: .*no-such-worker/);
   });
 
   it('rejects bad limits before starting a worker', async () => {

@@ -1,5 +1,5 @@
 /** The protocol of echo-worker.ts, the tiny worker the WorkerClient tests drive. */
-import type { WorkerCall } from '../../../src/model/runtime/worker-protocol.ts';
+import type { WorkerCall } from '../../src/model/runtime/worker-protocol.ts';
 
 export type EchoProtocol = {
   init: {

@@ -1,6 +1,6 @@
 /** A tiny worker for the WorkerClient tests (started by worker-client.test.ts). */
 import { writeFileSync } from 'node:fs';
-import { serveWorker, transferring } from '../../../src/model/runtime/worker-service.ts';
+import { serveWorker, transferring } from '../../src/model/runtime/worker-service.ts';
 import type { EchoProtocol } from './echo-worker-protocol.ts';
 
 serveWorker<EchoProtocol>((init) => {
