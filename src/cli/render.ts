@@ -9,7 +9,6 @@ import { decodePaintedMask } from '../../controls/masks/painted.ts';
 import type { AnnotatorWeights } from '../../controls/annotator-weights.ts';
 import { createControl } from '../../controls/registry.ts';
 import type { Control } from '../../controls/types.ts';
-import { defaultModelsDir } from '../weight-store/index.ts';
 import type { ChunkGenerator, GenerationParams } from '../pipeline/generator-types.ts';
 import type { ModelBundle } from '../presets/bundle.ts';
 import { decodeReferenceImage, type RgbImage } from '../pipeline/reference-images.ts';
@@ -21,7 +20,8 @@ import { RenderProgressBar } from '../render/progress.ts';
 import { formatRenderSummary } from '../render/summary.ts';
 import { resolveDevice } from '../model/runtime/device.ts';
 import { modelsFolderAnnotatorWeights } from './annotator-weights.ts';
-import { onceLogger, parseDevice } from './device.ts';
+import { onceLogger } from './device.ts';
+import { MODEL_FLAG_OPTIONS, modelFlagsHelp, parseModelFlags, type ModelFlags } from './model-flags.ts';
 import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
 import { numericParamFlag, paramFlagHelp, textParamFlag, usageLine } from './param-flags.ts';
 import { loadPreset, PresetLoadError } from '../presets/load.ts';
@@ -50,10 +50,7 @@ options:
 ${usageLine('--seed N', paramFlagHelp('seed'))}
 ${usageLine('--context-scale S', paramFlagHelp('contextScale'))}
 ${usageLine('--noise-scale S', paramFlagHelp('noiseScale', { default: `${DEFAULT_NOISE_SCALE} when no control/mask/outpaint/ref/first-frame is given, else off` }))}
-  --preset NAME           model preset (default demo)
-  --device D              auto | cpu | webgpu | cuda (default auto: cuda if installed, else cpu)
-  --threads N             ONNX Runtime intra-op threads (default: all cores)
-  --models-dir DIR        where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)
+${modelFlagsHelp()}
   -h, --help              this text
 
 The output has fewer frames than the input: the first chunk after a reset returns 3 frames
@@ -72,17 +69,7 @@ export interface RenderOptions {
   firstFrame?: string;
   maskPng?: Uint8Array;
   params: GenerationParams;
-  preset: string;
-  device: ReturnType<typeof parseDevice>;
-  threads?: number;
-  modelsDir: string;
-}
-
-function number(name: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${name} must be ${what}, got "${value}"`);
-  return n;
+  model: ModelFlags;
 }
 
 function requireFile(flag: string, path: string): string {
@@ -110,10 +97,7 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
         seed: { type: 'string' },
         'context-scale': { type: 'string' },
         'noise-scale': { type: 'string' },
-        preset: { type: 'string', default: 'demo' },
-        device: { type: 'string' },
-        threads: { type: 'string' },
-        'models-dir': { type: 'string' },
+        ...MODEL_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -150,13 +134,7 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
   const explicitNoise = numericParamFlag('noise-scale', 'noiseScale', v['noise-scale']);
   const vaceInputs = control !== undefined || refs.length > 0 || firstFrame !== undefined;
   const noiseScale = explicitNoise ?? (vaceInputs ? undefined : (DEFAULT_NOISE_SCALE ?? undefined));
-  let device;
-  try {
-    device = parseDevice(v.device);
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-  const threads = number('threads', v.threads, (n) => Number.isInteger(n) && n >= 1 && n <= 256, 'an integer ≥ 1');
+  const model = parseModelFlags(v);
   return {
     input,
     out,
@@ -167,10 +145,7 @@ export function parseRenderArgs(argv: string[]): RenderOptions | 'help' {
     firstFrame,
     maskPng,
     params: { prompt, seed, contextScale, noiseScale },
-    preset: v.preset!,
-    device,
-    threads,
-    modelsDir: resolve(v['models-dir'] ?? defaultModelsDir()),
+    model,
   };
 }
 
@@ -228,17 +203,17 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
     }
   }
   // The depth/scribble annotators find their weights in the models folder.
-  const weights = modelsFolderAnnotatorWeights(o.modelsDir);
+  const weights = modelsFolderAnnotatorWeights(o.model.modelsDir);
   // Built now so a bad control (e.g. depth without its weights) fails before the model loads.
   let control = buildControl(o.control, weights);
 
-  const { device } = await resolveDevice(o.device, log);
+  const { device } = await resolveDevice(o.model.device, log);
   let bundle: ModelBundle | undefined;
   let generator: ChunkGenerator | undefined;
   const bar = new RenderProgressBar(io.stderr);
   let summary: RenderSummary;
   try {
-    bundle = await asCliError(() => loadPreset({ preset: o.preset, modelsDir: o.modelsDir, device, threads: o.threads, log }), [PresetLoadError]);
+    bundle = await asCliError(() => loadPreset({ preset: o.model.preset, modelsDir: o.model.modelsDir, device, threads: o.model.threads, log }), [PresetLoadError]);
     if (o.controlFlags.maskPng) {
       await control?.dispose?.();
       control = undefined;

@@ -3,12 +3,11 @@
  * server's generator and starts the server (src/cli/serve.ts startServer). The server module is
  * imported lazily so `models` and `render` never load the HTTP/WebRTC stack.
  */
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultModelsDir } from '../weight-store/index.ts';
 import { GeneratorRegistry } from '../stream/generators.ts';
 import { resolveDevice } from '../model/runtime/device.ts';
-import { onceLogger, parseDevice } from './device.ts';
+import { onceLogger } from './device.ts';
+import { integerFlag, MODEL_FLAG_OPTIONS, modelFlagsHelp, parseModelFlags } from './model-flags.ts';
 import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
 import { loadPreset, PresetLoadError } from '../presets/load.ts';
 import { startServer } from './serve.ts';
@@ -23,18 +22,8 @@ options:
   --host ADDR          listen address (default 127.0.0.1)
   --port N             listen port (default 8080)
   --max-sessions N     concurrent sessions (default: the server's)
-  --preset NAME        model preset (default demo)
-  --device D           auto | cpu | webgpu | cuda (default auto: cuda if installed, else cpu)
-  --threads N          ONNX Runtime intra-op threads (default: all cores)
-  --models-dir DIR     where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)
+${modelFlagsHelp(23)}
   -h, --help           this text`;
-
-function int(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer in [${min}, ${max}], got "${v}"`);
-  return n;
-}
 
 export interface ServeHandle {
   url: string;
@@ -51,10 +40,7 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
         host: { type: 'string' },
         port: { type: 'string' },
         'max-sessions': { type: 'string' },
-        preset: { type: 'string', default: 'demo' },
-        device: { type: 'string' },
-        threads: { type: 'string' },
-        'models-dir': { type: 'string' },
+        ...MODEL_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -66,19 +52,12 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
     io.stdout.write(SERVE_USAGE + '\n');
     return undefined;
   }
-  const port = int('port', values.port, 0, 65535);
-  const maxSessions = int('max-sessions', values['max-sessions'], 1, 1024);
-  const threads = int('threads', values.threads, 1, 256);
-  let choice;
-  try {
-    choice = parseDevice(values.device);
-  } catch (e) {
-    throw new CliError((e as Error).message);
-  }
-  const modelsDir = resolve(values['models-dir'] ?? defaultModelsDir());
+  const port = integerFlag('port', values.port, 0, 65535);
+  const maxSessions = integerFlag('max-sessions', values['max-sessions'], 1, 1024);
+  const { preset, device: choice, threads, modelsDir } = parseModelFlags(values);
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
-  const bundle = await asCliError(() => loadPreset({ preset: values.preset!, modelsDir, device, threads, log }), [PresetLoadError]);
+  const bundle = await asCliError(() => loadPreset({ preset, modelsDir, device, threads, log }), [PresetLoadError]);
   // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
   const w0 = performance.now();
   try {

@@ -84,7 +84,7 @@ describe('parseRenderArgs', () => {
   it('defaults: demo preset, seed 42, context scale 1, V2V only when nothing else conditions the video', () => {
     const o = parseRenderArgs(base);
     if (o === 'help') throw new Error('unexpected help');
-    expect(o.preset).toBe('demo');
+    expect(o.model.preset).toBe('demo');
     expect(o.params).toEqual({ prompt: 'p', seed: 42, contextScale: 1, noiseScale: DEFAULT_PARAMS.noiseScale });
     const withControl = parseRenderArgs([...base, '--control', 'gray', '--seed', '7', '--context-scale', '0.5']);
     if (withControl === 'help') throw new Error('unexpected help');

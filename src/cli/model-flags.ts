@@ -1,0 +1,61 @@
+/**
+ * The flags every model-running command shares (`serve`, `render`): which preset, on which
+ * execution provider, with how many threads, from which models folder. One options block, one
+ * parser and one help text, so the commands cannot drift apart.
+ */
+import { resolve } from 'node:path';
+import type { DeviceChoice } from '../model/runtime/device.ts';
+import { defaultModelsDir } from '../weight-store/index.ts';
+import { parseDevice } from './device.ts';
+import { CliError } from './io.ts';
+import { usageLine } from './param-flags.ts';
+
+/** parseArgs options of the model flags. */
+export const MODEL_FLAG_OPTIONS = {
+  preset: { type: 'string', default: 'demo' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+  'models-dir': { type: 'string' },
+} as const;
+
+/** The model flags' help lines, in the column layout of the command's usage text. */
+export function modelFlagsHelp(column = 26): string {
+  return [
+    usageLine('--preset NAME', 'model preset (default demo; `vace-live models list` shows them)', column),
+    usageLine('--device D', 'auto | cpu | webgpu | cuda (default auto: cuda if installed, else cpu)', column),
+    usageLine('--threads N', 'ONNX Runtime intra-op threads (default: all cores)', column),
+    usageLine('--models-dir DIR', 'where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)', column),
+  ].join('\n');
+}
+
+export interface ModelFlags {
+  preset: string;
+  device: DeviceChoice;
+  threads?: number;
+  /** Absolute. */
+  modelsDir: string;
+}
+
+/** An integer flag in [min, max]; undefined when absent. */
+export function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be an integer in [${min}, ${max}], got "${value}"`);
+  return n;
+}
+
+export function parseModelFlags(values: { preset?: string; device?: string; threads?: string; 'models-dir'?: string }): ModelFlags {
+  let device: DeviceChoice;
+  try {
+    device = parseDevice(values.device);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const threads = integerFlag('threads', values.threads, 1, 256);
+  return {
+    preset: values.preset ?? 'demo',
+    device,
+    ...(threads !== undefined ? { threads } : {}),
+    modelsDir: resolve(values['models-dir'] ?? defaultModelsDir()),
+  };
+}

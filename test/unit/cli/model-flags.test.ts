@@ -1,0 +1,31 @@
+/** The flags serve and render share: one parser, one help text. */
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { integerFlag, modelFlagsHelp, parseModelFlags } from '../../../src/cli/model-flags.ts';
+import { SERVE_USAGE } from '../../../src/cli/serve-command.ts';
+import { RENDER_USAGE } from '../../../src/cli/render.ts';
+
+describe('model flags', () => {
+  it('parses preset, device, threads and models folder, with defaults', () => {
+    expect(parseModelFlags({ preset: 'longlive-1.3b', device: 'CPU', threads: '2', 'models-dir': 'm' })).toEqual({ preset: 'longlive-1.3b', device: 'cpu', threads: 2, modelsDir: resolve('m') });
+    const d = parseModelFlags({});
+    expect(d.preset).toBe('demo');
+    expect(d.device).toBe('auto');
+    expect(d).not.toHaveProperty('threads');
+  });
+
+  it('refuses a bad device or thread count with the flag named', () => {
+    expect(() => parseModelFlags({ device: 'tpu' })).toThrow(/--device must be one of auto, cpu, webgpu, cuda, got "tpu"/);
+    expect(() => parseModelFlags({ threads: '0' })).toThrow(/--threads must be an integer in \[1, 256\], got "0"/);
+    expect(() => parseModelFlags({ threads: '1.5' })).toThrow(/--threads/);
+    expect(integerFlag('port', undefined, 0, 1)).toBeUndefined();
+    expect(() => integerFlag('port', ' ', 0, 65535)).toThrow(/--port must be an integer/);
+  });
+
+  it('both commands print the same model-flag lines', () => {
+    const lines = (usage: string) => usage.split('\n').filter((l) => /^\s+--(preset|device|threads|models-dir)\b/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
+    expect(lines(SERVE_USAGE)).toHaveLength(4);
+    expect(lines(SERVE_USAGE)).toEqual(lines(RENDER_USAGE));
+    expect(lines(modelFlagsHelp())).toEqual(lines(SERVE_USAGE));
+  });
+});
