@@ -17,7 +17,7 @@ import { makeControl, unknownControlError, type ControlSource } from './control-
 import { NoModelLoadedError, type GeneratorRegistry } from './generators.ts';
 import { LatestWinsBatches } from './latest-wins-batches.ts';
 import { mergePatches, type ParamStaging } from './param-staging.ts';
-import { parseParamsPatch, type SessionParams, type SessionParamsPatch } from './params.ts';
+import { parseParamsPatch, settingsProblem, type SessionParams, type SessionParamsPatch } from './params.ts';
 import type { ReferenceStore } from './reference-store.ts';
 
 export type UpdateResult =
@@ -79,7 +79,7 @@ export class ParamUpdates {
       if (unknown) return unknown;
     }
     if (patch.mode === 'generate' && !this.#o.generators.has()) return new NoModelLoadedError().message;
-    return undefined;
+    return settingsProblem({ ...this.#o.staging.target, ...patch });
   }
 
   async #prepare(patches: readonly SessionParamsPatch[]): Promise<UpdateResult[]> {
@@ -88,6 +88,9 @@ export class ParamUpdates {
     const { staging, active } = this.#o;
     const base = staging.target;
     const patch = mergePatches(patches);
+    // Each message passed on its own; the batch's messages together may still clash.
+    const clash = settingsProblem({ ...base, ...patch });
+    if (clash) return all({ ok: false, error: clash });
     let control: Control | undefined;
     let generator: ChunkGenerator | undefined;
     try {

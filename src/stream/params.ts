@@ -121,3 +121,15 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   const r = clientMessageSchema.safeParse(json);
   return r.success ? { ok: true, value: r.data } : { ok: false, error: `invalid message: ${describeIssues(r.error)}` };
 }
+
+/**
+ * Rules that span several parameters, checked on the settings a change would produce (a partial
+ * update cannot see them field by field): undefined when the settings are usable.
+ */
+export function settingsProblem(p: Pick<SessionParams, 'prompt' | 'interpolation'>): string | undefined {
+  const parts = parseWeightedPrompts(p.prompt).length;
+  if (p.interpolation === 'slerp' && parts > 2) {
+    return `interpolation "slerp" blends at most two weighted prompts, the prompt has ${parts} (use "linear", or two parts)`;
+  }
+  return undefined;
+}

@@ -53,6 +53,22 @@ function burstPatch(i: number): SessionParamsPatch {
 }
 
 describe('ParamUpdates', () => {
+  it('slerp with a three-part prompt is refused when it arrives, alone or across one batch (regression: accepted, then every chunk failed)', async () => {
+    const { updates, staging } = setup();
+    const three = 'a:1 | b:1 | c:1';
+    expect(await updates.submit({ interpolation: 'slerp', prompt: three })).toEqual({ ok: false, error: expect.stringMatching(/slerp.*at most two weighted prompts.*has 3/) });
+    expect((await updates.submit({ prompt: three })).ok).toBe(true);
+    expect(await updates.submit({ interpolation: 'slerp' })).toMatchObject({ ok: false });
+    expect(staging.target.interpolation).toBe('linear');
+    // Two messages that pass one by one but clash once merged into the same batch.
+    expect((await updates.submit({ prompt: 'a | b' })).ok).toBe(true);
+    const blocker = updates.submit({ seed: 1 });
+    const [slerp, back] = await Promise.all([updates.submit({ interpolation: 'slerp' }), updates.submit({ prompt: three }), blocker]);
+    expect(slerp.ok && back.ok).toBe(false);
+    expect(staging.target.prompt).toBe('a | b');
+    expect((await updates.submit({ interpolation: 'slerp' })).ok).toBe(true);
+  });
+
   it('a burst of 1000 updates while a generator is being built stays at two pending batches and ends in every patch applied in order', async () => {
     const building: Deferred<ChunkGenerator> = deferred();
     const { updates, staging, created, sizes } = setup(() => building.promise);
