@@ -35,7 +35,7 @@ export class Fixture {
   readonly #read = new Set<string>();
   /** Recorded tensors this suite has compared with a result of ours. */
   readonly #compared = new Set<string>();
-  /** The largest max|got − ref| / max|ref| seen so far (reported under fp16). */
+  /** The largest relative RMS error of an fp16 comparison so far (reported under VACE_DTYPE=fp16). */
   worstRelative: { key: string; value: number } | undefined;
 
   constructor(name: string) {
@@ -138,36 +138,36 @@ function isExact(tol: Tolerance): boolean {
   return tol.atol === 0 && tol.rtol === 0;
 }
 
-function maxAbsOf(data: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]!));
-  return m;
+/** ‖got − ref‖₂ / ‖ref‖₂ (NaN anywhere gives NaN; an all-zero reference gives the absolute norm). */
+export function relativeRms(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let err = 0;
+  let norm = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err += (got[i]! - ref[i]!) ** 2;
+    norm += ref[i]! ** 2;
+  }
+  return norm > 0 ? Math.sqrt(err / norm) : Math.sqrt(err);
 }
 
-/**
- * The largest |got − ref| a single error may reach for this record in this run: the manifest's
- * atol + rtol·max|ref| under fp32, FP16_RELATIVE_BOUND·max|ref| under VACE_DTYPE=fp16 (exact records stay exact).
- */
-export function goldenAllowance(tol: Tolerance, ref: ArrayLike<number>): number {
-  const scale = maxAbsOf(ref);
-  return goldenDtype() === 'fp16' && !isExact(tol) ? FP16_RELATIVE_BOUND * scale : tol.atol + tol.rtol * scale;
+/** Whether this comparison uses the fp16 bound (VACE_DTYPE=fp16 and a tolerance that is not exact). */
+function usesFp16Bound(tol: Tolerance): boolean {
+  return goldenDtype() === 'fp16' && !isExact(tol);
 }
 
 /**
  * Asserts `got` matches reference data: element-wise within `tol` under fp32; under
- * VACE_DTYPE=fp16 (and a tolerance that is not exact) max|got − ref| ≤ FP16_RELATIVE_BOUND · max|ref|.
+ * VACE_DTYPE=fp16 (and a tolerance that is not exact) ‖got − ref‖₂ ≤ FP16_RELATIVE_BOUND · ‖ref‖₂.
  * `label` names the record in the failure message.
  */
 export function expectCloseData(fx: Fixture, key: string, label: string, got: ArrayLike<number>, ref: ArrayLike<number>, shape: readonly number[], tol: Tolerance): void {
   const m = compareTensors(got, ref, shape, tol);
-  if (goldenDtype() === 'fp16' && !isExact(tol)) {
-    const scale = maxAbsOf(ref);
-    const relative = scale > 0 ? m.maxAbs / scale : m.maxAbs;
-    if (!fx.worstRelative || !(relative <= fx.worstRelative.value)) fx.worstRelative = { key, value: relative };
-    if (!(m.maxAbs <= FP16_RELATIVE_BOUND * scale)) {
+  if (usesFp16Bound(tol)) {
+    const rms = relativeRms(got, ref);
+    if (!fx.worstRelative || !(rms <= fx.worstRelative.value)) fx.worstRelative = { key, value: rms };
+    if (!(rms <= FP16_RELATIVE_BOUND)) {
       throw new Error(
-        `${label}: fp16 max |got-ref| = ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}] (got ${m.got}, ref ${m.ref}) ` +
-          `exceeds ${FP16_RELATIVE_BOUND} × max|ref| = ${(FP16_RELATIVE_BOUND * scale).toExponential(3)} (relative ${relative.toExponential(3)})`,
+        `${label}: fp16 relative RMS error ${rms.toExponential(3)} exceeds ${FP16_RELATIVE_BOUND}; ` +
+          `max |got-ref| = ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}] (got ${m.got}, ref ${m.ref})`,
       );
     }
     return;
@@ -224,7 +224,7 @@ export function itComparesEveryRecordedTensor(fx: Fixture, inputs: readonly RegE
     }
     fx.expectEveryTensorUsed(inputs, names?.());
     if (goldenDtype() === 'fp16' && fx.worstRelative) {
-      console.info(`${fx.name}: worst fp16 error ${fx.worstRelative.value.toExponential(2)} × max|ref| (${fx.worstRelative.key}; bound ${FP16_RELATIVE_BOUND})`);
+      console.info(`${fx.name}: worst fp16 relative RMS error ${fx.worstRelative.value.toExponential(2)} (${fx.worstRelative.key}; bound ${FP16_RELATIVE_BOUND})`);
     }
   });
 }
