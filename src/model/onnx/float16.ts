@@ -15,6 +15,10 @@
  * pass through untouched. Float32 weights are converted one tensor at a time when the model is
  * serialised (never all at once), whether their bytes are inline or in a weight file; finite values
  * beyond half precision's range saturate to ±65504 instead of becoming infinite.
+ *
+ * Outside the graphs nothing changes with the precision: the timestep sinusoid and RoPE tables
+ * (wan/embeddings.ts) are computed on the host in float64 and fed as float32, and the scheduler's
+ * arithmetic (sigmas, x0, re-noising in src/pipeline) is host TypeScript in float64/float32.
  */
 import { f32ToF16 } from '../weights/dtype.ts';
 import { readFileRange } from '../weights/read-range.ts';
