@@ -5,7 +5,8 @@
  * start after the KV window has filled, so every call attends to a full window and rolls it.
  *
  *   npx tsx bench/stream.ts [--config tiny|small|medium|fixture|path.json] [--chunks N]
- *                           [--vace on|off|both] [--threads N] [--warmup fast|full] [--seed N] [--json]
+ *                           [--vace on|off|both] [--device D] [--dtype T] [--threads N] [--warmup fast|full]
+ *                           [--seed N] [--json]
  *
  * Weights: the fixture's own for `fixture`, otherwise seeded random F32 weights under the
  * upstream key names, generated once into .cache/bench/<config>.safetensors.
@@ -15,6 +16,9 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDevice, parseDtype } from '../src/cli/device.ts';
+import { resolveDevice, resolveDtype, type DeviceChoice, type DtypeChoice } from '../src/model/runtime/device.ts';
+import type { Device, ModelDtype } from '../src/model/runtime/session.ts';
 import { safetensorsWeights } from '../src/model/weights/reader.ts';
 import { f32, type F32Tensor } from '../src/model/tensor.ts';
 import { tokenGrid } from '../src/model/wan/config.ts';
@@ -34,6 +38,8 @@ const USAGE = `usage: npx tsx bench/stream.ts [options]
   --chunks N          chunks per variant (default: until the window is full, then 12 / 3 / 1 steady chunks
                       for configs under 5 GFLOP / under 1 TFLOP / above per chunk)
   --vace on|off|both  with VACE hints, without (plain model), or both (default) and the overhead
+  --device D          cpu | webgpu | cuda | auto (default cpu)
+  --dtype T           fp32 | fp16 | auto (default auto: fp16 on webgpu/cuda, fp32 on cpu)
   --threads N         ORT intra-op threads (default: ORT's choice)
   --warmup fast|full  warm-up chunks run only the clean pass that fills the window (fast, default;
                       chunk 0 also one step) or every step (full)
@@ -45,6 +51,8 @@ interface Options {
   config: string;
   chunks?: number;
   vace: 'on' | 'off' | 'both';
+  device: DeviceChoice;
+  dtype: DtypeChoice;
   threads?: number;
   warmup: 'fast' | 'full';
   seed: number;
@@ -58,6 +66,8 @@ function parseOptions(argv: string[]): Options {
       config: { type: 'string', default: 'tiny' },
       chunks: { type: 'string' },
       vace: { type: 'string', default: 'both' },
+      device: { type: 'string', default: 'cpu' },
+      dtype: { type: 'string', default: 'auto' },
       threads: { type: 'string' },
       warmup: { type: 'string', default: 'fast' },
       seed: { type: 'string', default: '1' },
@@ -82,7 +92,17 @@ function parseOptions(argv: string[]): Options {
   if (warmup !== 'fast' && warmup !== 'full') throw new Error(`--warmup must be fast or full, got "${warmup}"`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed needs an integer, got "${values.seed}"`);
-  return { config: values.config as string, chunks: posInt('chunks', values.chunks), vace, threads: posInt('threads', values.threads), warmup, seed, json: values.json as boolean };
+  return {
+    config: values.config as string,
+    chunks: posInt('chunks', values.chunks),
+    vace,
+    device: parseDevice(values.device),
+    dtype: parseDtype(values.dtype),
+    threads: posInt('threads', values.threads),
+    warmup,
+    seed,
+    json: values.json as boolean,
+  };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -131,11 +151,26 @@ interface Variant {
   chunks: ChunkRecord[];
 }
 
-async function loadVariant(bc: StreamBenchConfig, weightsPath: string, vace: boolean, opts: Options): Promise<Variant> {
+/** The provider and precision the run uses, resolved once (the device probed before any model loads). */
+interface Target {
+  device: Device;
+  dtype: ModelDtype;
+}
+
+async function loadVariant(bc: StreamBenchConfig, weightsPath: string, vace: boolean, opts: Options, target: Target): Promise<Variant> {
   const { model: cfg, chunkFrames, latentH, latentW } = bc;
   const t0 = performance.now();
   const weights = safetensorsWeights(new SafetensorsFile(weightsPath));
-  const model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH, latentW }, { cache: true, vace, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH, latentW }, {
+    cache: true,
+    vace,
+    device: target.device,
+    dtype: target.dtype,
+    onFallback: (d, e) => {
+      throw new Error(`stream bench: ${d} failed for a model (${e.message.split('\n')[0]}); the figures would be CPU ones`);
+    },
+    ...(opts.threads ? { threads: opts.threads } : {}),
+  });
   const loadMs = performance.now() - t0;
   const stream = new CausalStream(model, { sinkFrames: bc.sinkFrames, windowFrames: bc.windowFrames, steps: bc.steps });
   const contextEmb = await model.embedText(normalTensor([cfg.text_len, cfg.text_dim], opts.seed, 1));
@@ -185,11 +220,11 @@ function summarize(v: Variant, bc: StreamBenchConfig): VariantResult {
  * Streams `total` chunks through every variant. The variants take turns chunk by chunk, so a
  * change in the machine's load during the run affects both alike (the overhead stays fair).
  */
-async function runVariants(bc: StreamBenchConfig, weightsPath: string, flags: boolean[], total: number, firstTimed: number, opts: Options, log: (s: string) => void): Promise<VariantResult[]> {
+async function runVariants(bc: StreamBenchConfig, weightsPath: string, flags: boolean[], total: number, firstTimed: number, opts: Options, target: Target, log: (s: string) => void): Promise<VariantResult[]> {
   const variants: Variant[] = [];
   try {
     for (const vace of flags) {
-      const v = await loadVariant(bc, weightsPath, vace, opts);
+      const v = await loadVariant(bc, weightsPath, vace, opts, target);
       variants.push(v);
       log(`  ${vace ? 'VACE on ' : 'VACE off'}: graphs built and sessions created in ${(v.loadMs / 1000).toFixed(1)} s`);
     }
@@ -234,7 +269,7 @@ function machine(threads: number | undefined, loadAtStart: number) {
 
 const fmt = (v: number | null, digits = 1) => (v === null || Number.isNaN(v) ? '–' : v.toFixed(digits));
 
-function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, weights: string, plan: { total: number; firstTimed: number; warmup: string }, results: VariantResult[], overheadPct: number | null): string {
+function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, target: Target, weights: string, plan: { total: number; firstTimed: number; warmup: string }, results: VariantResult[], overheadPct: number | null): string {
   const g = chunkGeometry(bc);
   const cfg = bc.model;
   const lines: string[] = [];
@@ -244,6 +279,7 @@ function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, weights: st
       `latent ${bc.latentH}×${bc.latentW}, ${g.tokens} tokens per ${bc.chunkFrames}-frame chunk; sink ${bc.sinkFrames}, window ${bc.windowFrames} frames; steps ${bc.steps.join(',')} + clean pass`,
   );
   lines.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs; Node ${m.node}; onnxruntime-node ${m.onnxruntime}; ${m.ortThreadsNote}`);
+  lines.push(`execution provider: ${target.device}, precision ${target.dtype}`);
   const busy = Math.max(m.loadAverage.start, m.loadAverage.end) > m.logicalCpus;
   lines.push(`load average (1 min) at start ${m.loadAverage.start.toFixed(1)}, at end ${m.loadAverage.end.toFixed(1)}${busy ? ' — the machine was busy with other work: figures are inflated and noisy' : ''}`);
   lines.push(`weights: ${weights}`);
@@ -314,17 +350,22 @@ async function main(): Promise<void> {
 
   const variants = opts.vace === 'both' ? [true, false] : [opts.vace === 'on'];
   if (variants.includes(true) && !bc.model.vace_layers?.length) throw new Error(`stream bench: config ${bc.name} has no vace_layers; use --vace off`);
-  const results = await runVariants(bc, weightsPath, variants, total, timedFrom, opts, log);
+  const { device } = await resolveDevice(opts.device, log);
+  const target: Target = { device, dtype: resolveDtype(opts.dtype, device) };
+  log(`  on ${target.device} in ${target.dtype}`);
+  const results = await runVariants(bc, weightsPath, variants, total, timedFrom, opts, target, log);
 
   const on = results.find((r) => r.vace);
   const off = results.find((r) => !r.vace);
   const overheadPct = on && off ? (100 * (on.median.chunkMs - off.median.chunkMs)) / off.median.chunkMs : null;
   const m = machine(opts.threads, loadAtStart);
-  const text = table(bc, m, weightsNote, { total, firstTimed: timedFrom, warmup: opts.warmup }, results, overheadPct);
+  const text = table(bc, m, target, weightsNote, { total, firstTimed: timedFrom, warmup: opts.warmup }, results, overheadPct);
   const report = {
     bench: 'stream',
     config: { name: bc.name, source: bc.source, model: bc.model, latent_hw: [bc.latentH, bc.latentW], chunk_frames: bc.chunkFrames, steps: bc.steps, sink_frames: bc.sinkFrames, window_frames: bc.windowFrames, vace_context_scale: bc.contextScale },
     machine: m,
+    device: target.device,
+    dtype: target.dtype,
     weights: weightsNote,
     chunks: { total, timed_from: timedFrom, timed: total - timedFrom, warmup: opts.warmup },
     variants: Object.fromEntries(

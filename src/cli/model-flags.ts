@@ -1,12 +1,12 @@
 /**
  * The flags every model-running command shares (`serve`, `render`): which preset, on which
- * execution provider, with how many threads, from which models folder. One options block, one
+ * execution provider, in which precision, with how many threads, from which models folder. One options block, one
  * parser and one help text, so the commands cannot drift apart.
  */
 import { resolve } from 'node:path';
-import type { DeviceChoice } from '../model/runtime/device.ts';
+import type { DeviceChoice, DtypeChoice } from '../model/runtime/device.ts';
 import { defaultModelsDir } from '../weight-store/index.ts';
-import { parseDevice } from './device.ts';
+import { parseDevice, parseDtype } from './device.ts';
 import { CliError } from './io.ts';
 import { usageLine } from './param-flags.ts';
 
@@ -14,6 +14,7 @@ import { usageLine } from './param-flags.ts';
 export const MODEL_FLAG_OPTIONS = {
   preset: { type: 'string', default: 'demo' },
   device: { type: 'string' },
+  dtype: { type: 'string' },
   threads: { type: 'string' },
   'models-dir': { type: 'string' },
 } as const;
@@ -23,6 +24,7 @@ export function modelFlagsHelp(column = 26): string {
   return [
     usageLine('--preset NAME', 'model preset (default demo; `vace-live models list` shows them)', column),
     usageLine('--device D', 'auto | cpu | webgpu | cuda (default auto: cuda if installed, else cpu)', column),
+    usageLine('--dtype T', 'auto | fp32 | fp16 (default auto: fp16 on webgpu/cuda, fp32 on cpu)', column),
     usageLine('--threads N', 'ONNX Runtime intra-op threads (default: all cores)', column),
     usageLine('--models-dir DIR', 'where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)', column),
   ].join('\n');
@@ -31,6 +33,8 @@ export function modelFlagsHelp(column = 26): string {
 export interface ModelFlags {
   preset: string;
   device: DeviceChoice;
+  /** Resolve with resolveDtype once the device is known. */
+  dtype: DtypeChoice;
   threads?: number;
   /** Absolute. */
   modelsDir: string;
@@ -44,10 +48,12 @@ export function integerFlag(name: string, value: string | undefined, min: number
   return n;
 }
 
-export function parseModelFlags(values: { preset?: string; device?: string; threads?: string; 'models-dir'?: string }): ModelFlags {
+export function parseModelFlags(values: { preset?: string; device?: string; dtype?: string; threads?: string; 'models-dir'?: string }): ModelFlags {
   let device: DeviceChoice;
+  let dtype: DtypeChoice;
   try {
     device = parseDevice(values.device);
+    dtype = parseDtype(values.dtype);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -55,6 +61,7 @@ export function parseModelFlags(values: { preset?: string; device?: string; thre
   return {
     preset: values.preset ?? 'demo',
     device,
+    dtype,
     ...(threads !== undefined ? { threads } : {}),
     modelsDir: resolve(values['models-dir'] ?? defaultModelsDir()),
   };

@@ -18,7 +18,7 @@ import { renderVideo, type RenderSummary } from '../render/pipeline.ts';
 import { formatFrameRate, probeVideo, type VideoInfo } from '../render/probe.ts';
 import { RenderProgressBar } from '../render/progress.ts';
 import { formatRenderSummary } from '../render/summary.ts';
-import { resolveDevice } from '../model/runtime/device.ts';
+import { resolveDevice, resolveDtype } from '../model/runtime/device.ts';
 import { modelsFolderAnnotatorWeights } from './annotator-weights.ts';
 import { onceLogger } from './device.ts';
 import { MODEL_FLAG_OPTIONS, modelFlagsHelp, parseModelFlags, type ModelFlags } from './model-flags.ts';
@@ -208,12 +208,13 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
   let control = buildControl(o.control, weights);
 
   const { device } = await resolveDevice(o.model.device, log);
+  const dtype = resolveDtype(o.model.dtype, device);
   let bundle: ModelBundle | undefined;
   let generator: ChunkGenerator | undefined;
   const bar = new RenderProgressBar(io.stderr);
   let summary: RenderSummary;
   try {
-    bundle = await asCliError(() => loadPreset({ preset: o.model.preset, modelsDir: o.model.modelsDir, device, threads: o.model.threads, log }), [PresetLoadError]);
+    bundle = await asCliError(() => loadPreset({ preset: o.model.preset, modelsDir: o.model.modelsDir, device, dtype, threads: o.model.threads, log }), [PresetLoadError]);
     if (o.controlFlags.maskPng) {
       await control?.dispose?.();
       control = undefined;

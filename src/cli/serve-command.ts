@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { GeneratorRegistry } from '../stream/generators.ts';
-import { resolveDevice } from '../model/runtime/device.ts';
+import { resolveDevice, resolveDtype } from '../model/runtime/device.ts';
 import { onceLogger } from './device.ts';
 import { integerFlag, MODEL_FLAG_OPTIONS, modelFlagsHelp, parseModelFlags } from './model-flags.ts';
 import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
@@ -54,10 +54,11 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   }
   const port = integerFlag('port', values.port, 0, 65535);
   const maxSessions = integerFlag('max-sessions', values['max-sessions'], 1, 1024);
-  const { preset, device: choice, threads, modelsDir } = parseModelFlags(values);
+  const { preset, device: choice, dtype: dtypeChoice, threads, modelsDir } = parseModelFlags(values);
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
-  const bundle = await asCliError(() => loadPreset({ preset, modelsDir, device, threads, log }), [PresetLoadError]);
+  const dtype = resolveDtype(dtypeChoice, device);
+  const bundle = await asCliError(() => loadPreset({ preset, modelsDir, device, dtype, threads, log }), [PresetLoadError]);
   // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
   const w0 = performance.now();
   try {

@@ -7,7 +7,7 @@ import { PromptCache } from '../../cache/prompt-cache.ts';
 import { TaeStreamCache } from '../../cache/tae-cache.ts';
 import { join } from 'node:path';
 import { safetensorsWeights } from '../model/weights/reader.ts';
-import type { Device } from '../model/runtime/session.ts';
+import type { Device, ModelDtype } from '../model/runtime/session.ts';
 import type { TaeConfig } from '../model/tae/config.ts';
 import { TaeModel } from '../model/tae/model.ts';
 import { TaeStreamVae } from '../pipeline/tae-stream-vae.ts';
@@ -31,6 +31,8 @@ export interface ModelBundle {
   readonly width: number;
   readonly height: number;
   readonly device: Device;
+  /** The precision the models were built in. */
+  readonly dtype: ModelDtype;
   createGenerator(): ChunkGenerator;
   /**
    * Runs two throwaway chunks (text only, then with a control) so the first real session does
@@ -43,6 +45,8 @@ export interface ModelBundle {
 export interface LoadOptions {
   modelsDir: string;
   device?: Device;
+  /** fp16: the half-precision variants of the DiT, TAE and text-encoder graphs (default fp32). */
+  dtype?: ModelDtype;
   threads?: number;
   log?: (msg: string) => void;
 }
@@ -87,7 +91,8 @@ export interface BundleSpec {
 export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & { cacheDir?: string }): Promise<ModelBundle> {
   const log = opts.log ?? (() => {});
   const { config: cfg, files } = spec;
-  const session = { device: opts.device, threads: opts.threads, onFallback: (d: Device, e: Error) => log(`${d} provider failed (${e.message.split('\n')[0]}); using CPU`) };
+  const dtype = opts.dtype ?? 'fp32';
+  const session = { device: opts.device, dtype, threads: opts.threads, onFallback: (d: Device, e: Error) => log(`${d} provider failed (${e.message.split('\n')[0]}); using CPU`) };
   const ditFile = new SafetensorsFile(files.dit);
   const taeCkpt = openCheckpoint(files.tae);
   try {
@@ -99,7 +104,7 @@ export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & 
         tokenizerPath: files.tokenizer,
         weightsPath: files.textEncoder,
         config: cfg.umt5,
-        session: { device: opts.device },
+        session: { device: opts.device, dtype },
         cacheDir: opts.cacheDir ?? join(opts.modelsDir, 'converted'),
       }),
     ]);
@@ -113,6 +118,7 @@ export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & 
       sinkFrames: cfg.sinkFrames,
       windowFrames: cfg.windowFrames,
       device: opts.device ?? 'cpu',
+      dtype,
     });
   } finally {
     ditFile.close();
@@ -130,6 +136,7 @@ export interface BundleParts {
   sinkFrames: number;
   windowFrames: number;
   device: Device;
+  dtype: ModelDtype;
 }
 
 export function makeBundle(parts: BundleParts): ModelBundle {
@@ -147,6 +154,7 @@ export function makeBundle(parts: BundleParts): ModelBundle {
     width: parts.dit.shape.latentW * 8,
     height: parts.dit.shape.latentH * 8,
     device: parts.device,
+    dtype: parts.dtype,
     createGenerator() {
       if (released) throw new Error(`preset ${parts.preset} was released`);
       return new WanStreamGenerator({

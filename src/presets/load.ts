@@ -3,7 +3,7 @@
  * command that fetches them), warns that the demo's weights are random, loads it and logs how
  * long that took. Every failure is a PresetLoadError with one line a person can act on.
  */
-import type { Device } from '../model/runtime/session.ts';
+import type { Device, ModelDtype } from '../model/runtime/session.ts';
 import { presetStatus } from '../weight-store/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { catalogueEntry } from './catalog.ts';
@@ -16,6 +16,8 @@ export interface PresetLoadOptions {
   preset: string;
   modelsDir: string;
   device: Device;
+  /** Default fp32. */
+  dtype?: ModelDtype;
   threads?: number;
   log: (msg: string) => void;
 }
@@ -39,10 +41,10 @@ export async function loadPreset(o: PresetLoadOptions): Promise<ModelBundle> {
   const t0 = performance.now();
   let bundle: ModelBundle;
   try {
-    bundle = await entry.loader.load(entry.preset, { modelsDir: o.modelsDir, device: o.device, threads: o.threads, log: o.log });
+    bundle = await entry.loader.load(entry.preset, { modelsDir: o.modelsDir, device: o.device, dtype: o.dtype, threads: o.threads, log: o.log });
   } catch (e) {
     throw new PresetLoadError(`preset "${o.preset}" could not be loaded: ${(e as Error).message.split('\n')[0]}`);
   }
-  o.log(`loaded ${bundle.description} on ${bundle.device} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${bundle.width}×${bundle.height})`);
+  o.log(`loaded ${bundle.description} on ${bundle.device} (${bundle.dtype}) in ${((performance.now() - t0) / 1000).toFixed(1)} s (${bundle.width}×${bundle.height})`);
   return bundle;
 }

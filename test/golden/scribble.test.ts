@@ -8,7 +8,7 @@ import { f32 } from '../../src/model/tensor.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { mergedTolerance, u8Frames } from '../support/annotators.ts';
 import { Fixture, expectClose as expectCloseWith, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
-import { goldenSession } from '../support/golden-device.ts';
+import { goldenDtype, goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('scribble');
 const expectClose = (key: string, got: Parameters<typeof expectCloseWith>[2]) => expectCloseWith(fx, key, got, mergedTolerance(fx, key));
@@ -54,7 +54,9 @@ describe('scribble', () => {
     const u8 = unitToU8Truncated(contourToVideo(run.contour, frames.height, frames.width));
     expectClose('output.video_u8', { shape: [frames.count, frames.height, frames.width, 3], data: u8 });
     // The manifest's atol of 1 cannot tell truncation from rounding; only values within float
-    // tolerance of a k/255 boundary may differ, so exact matches must be all but a sliver.
+    // tolerance of a k/255 boundary may differ, so exact matches must be all but a sliver. Under
+    // fp16 the network's own error is a few levels, which hides that distinction (the fp32 run checks it).
+    if (goldenDtype() === 'fp16') return;
     const ref = fx.io.get('output.video_u8').data as BigInt64Array;
     let off = 0;
     for (let i = 0; i < ref.length; i++) if (Number(ref[i]) !== u8[i]) off++;

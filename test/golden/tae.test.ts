@@ -13,8 +13,8 @@ import { f32, type F32Tensor } from '../../src/model/tensor.ts';
 import { openCheckpoint } from '../../src/model/weights/checkpoint.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { bytesOf, writeTorchFile, type SavedValue } from '../support/torch-save-writer.ts';
-import { Fixture, compareTensors, expectClose, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
-import { goldenSession } from '../support/golden-device.ts';
+import { Fixture, compareTensors, expectClose, relativeRms, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { FP16_RELATIVE_BOUND, goldenDtype, goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('tae');
 const cfg = parseTaeConfig(fx.manifest.config, 'tae manifest config');
@@ -211,9 +211,14 @@ describe('tae', () => {
         const tol = fx.tolerance(separateKey);
         const diff = compareTensors(got.data, ref.data, ref.shape, tol);
         // Far outside tolerance: the shared cache bleeds one stream's history into the other.
-        const scale = ref.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        expect(diff.maxAbs, `${sharedKey} vs ${separateKey}`).toBeGreaterThan(10 * (tol.atol + tol.rtol * scale));
-        expect(diff.failing).toBeGreaterThan(0);
+        if (goldenDtype() === 'fp16') {
+          // Clearly outside the bound the positive comparisons pass within (measured: 0.15 vs ≤ 0.02).
+          expect(relativeRms(got.data, ref.data), `${sharedKey} vs ${separateKey}, relative RMS`).toBeGreaterThan(2 * FP16_RELATIVE_BOUND);
+        } else {
+          const scale = ref.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          expect(diff.maxAbs, `${sharedKey} vs ${separateKey}`).toBeGreaterThan(10 * (tol.atol + tol.rtol * scale));
+          expect(diff.failing).toBeGreaterThan(0);
+        }
         expectClose(fx, sharedKey, got);
       }
     });

@@ -5,8 +5,8 @@ import { bucketsByOffset } from '../../src/model/text/relative-position.ts';
 import { safetensorsWeights } from '../../src/model/weights/reader.ts';
 import { SafetensorsFile } from '../../src/model/weights/safetensors.ts';
 import { i64, type F32Tensor, type Tensor } from '../../src/model/tensor.ts';
-import { Fixture, compareTensors, expectClose, type Tolerance, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
-import { goldenSession } from '../support/golden-device.ts';
+import { Fixture, expectClose, expectCloseData, relativeRms, type Tolerance, itComparesEveryRecordedTensor } from '../support/fixtures.ts';
+import { FP16_RELATIVE_BOUND, goldenDtype, goldenSession } from '../support/golden-device.ts';
 
 const fx = new Fixture('umt5');
 const cfg = parseUmt5Config(fx.manifest.config, `${fx.dir}/manifest.json config`);
@@ -90,8 +90,7 @@ describe('umt5', () => {
           for (let b = 0; b < B; b++) {
             const row = (t: Tensor<'int64'>) => i64([1, L], t.data.slice(b * L, (b + 1) * L));
             const got = await encoder.encodePromptEmbeds(row(ids), row(mask));
-            const m = compareTensors(got.data, ref.data.subarray(b * L * dim, (b + 1) * L * dim), [1, L, dim], tol);
-            expect(m.failing, `${key} row ${b}: max |got-ref| ${m.maxAbs.toExponential(3)} at [${m.at.join(', ')}]`).toBe(0);
+            expectCloseData(fx, key, `${key} row ${b}`, got.data, ref.data.subarray(b * L * dim, (b + 1) * L * dim), [1, L, dim], tol);
           }
         });
       }
@@ -109,7 +108,9 @@ describe('umt5', () => {
           const unpadded = rowsOf(alone.context, 0, len);
           let worst = 0;
           padded.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - unpadded[k]!))));
-          expect(worst, `row ${b}: ${len} real tokens`).toBeLessThanOrEqual(maxAbs + tol.atol);
+          // Under fp16 the two runs round differently (other lengths, other kernels): the fp16 bound applies.
+          if (goldenDtype() === 'fp16') expect(relativeRms(unpadded, padded), `row ${b}: ${len} real tokens, relative RMS`).toBeLessThanOrEqual(FP16_RELATIVE_BOUND);
+          else expect(worst, `row ${b}: ${len} real tokens`).toBeLessThanOrEqual(maxAbs + tol.atol);
         }
       });
     });

@@ -14,7 +14,7 @@
  * were no cache, which reproduces the cache-less attention exactly.
  */
 import type { Value } from '../onnx/graph.ts';
-import { groupNorm, type ParamSource } from '../onnx/nn.ts';
+import { groupNorm, SOFTMAX_FP32, type ParamSource } from '../onnx/nn.ts';
 import { add, concat, gelu, gemmTransB, layerNormalization, matmul, mul, reshape, slice, softmax, transpose, where } from '../onnx/ops.ts';
 import type { DepthConfig } from './config.ts';
 
@@ -43,12 +43,14 @@ function temporalAttention(normed: Value, T: number, S: number, heads: number, p
   const table = p(`${prefix}.pos_encoder.pe`);
   let pe = slice(table, [0], [L], [1]); // [1, L, C]
   let keyBias: Value | undefined;
+  const g = normed.graph;
   if (cached && cacheValid) {
-    const g = normed.graph;
     const currentPe = where(cacheValid, slice(table, [P], [L], [1]), slice(table, [0], [T], [1]));
     pe = concat([slice(table, [0], [P], [1]), currentPe], 1);
-    const cacheBias = where(cacheValid, g.constant(new Array<number>(P).fill(0), 'float32', [P]), -1e30);
-    keyBias = concat([cacheBias, g.constant(new Array<number>(T).fill(0), 'float32', [T])], 0); // [L]
+    keyBias = g.fp32Region(SOFTMAX_FP32, () => {
+      const cacheBias = where(cacheValid, g.constant(new Array<number>(P).fill(0), 'float32', [P]), -1e30);
+      return concat([cacheBias, g.constant(new Array<number>(T).fill(0), 'float32', [T])], 0); // [L]
+    });
   }
   const x = add(seq, pe);
   const flat = reshape(x, [S * L, C]);
@@ -57,8 +59,11 @@ function temporalAttention(normed: Value, T: number, S: number, heads: number, p
   const q = heads4(lin(queries, p, `${prefix}.to_q`, false), T);
   const k = heads4(lin(flat, p, `${prefix}.to_k`, false), L);
   const v = heads4(lin(flat, p, `${prefix}.to_v`, false), L);
-  const logits = mul(matmul(q, transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(d)); // [S, H, T, L]
-  const probs = softmax(keyBias ? add(logits, keyBias) : logits, -1);
+  const scores = matmul(q, transpose(k, [0, 1, 3, 2])); // [S, H, T, L]
+  const probs = g.fp32Region(SOFTMAX_FP32, () => {
+    const logits = mul(scores, 1 / Math.sqrt(d));
+    return softmax(keyBias ? add(logits, keyBias) : logits, -1);
+  });
   const attended = reshape(transpose(matmul(probs, v), [0, 2, 1, 3]), [S * T, C]); // (position, frame) order
   const projected = lin(attended, p, `${prefix}.to_out.0`);
   const out = reshape(transpose(reshape(projected, [S, T, C]), [1, 0, 2]), [T * S, C]);

@@ -4,7 +4,7 @@
  * through the final norm (get_intermediate_layers(norm=True, return_class_token=True)).
  */
 import type { Value } from '../onnx/graph.ts';
-import type { ParamSource } from '../onnx/nn.ts';
+import { SOFTMAX_FP32, type ParamSource } from '../onnx/nn.ts';
 import { add, concat, conv, expand, gelu, gemmTransB, layerNormalization, matmul, mul, reshape, slice, softmax, squeeze, transpose } from '../onnx/ops.ts';
 import type { DepthConfig } from './config.ts';
 
@@ -30,7 +30,8 @@ function selfAttention(x: Value, heads: number, p: ParamSource, prefix: string):
   const qkv = transpose(reshape(tokenLinear(x, p, `${prefix}.qkv`), [B, L, 3, heads, d]), [2, 0, 3, 1, 4]); // [3, B, H, L, d]
   const part = (i: number) => squeeze(slice(qkv, [i], [i + 1], [0]), [0]);
   const q = mul(part(0), 1 / Math.sqrt(d));
-  const probs = softmax(matmul(q, transpose(part(1), [0, 1, 3, 2])), -1); // [B, H, L, L]
+  const scores = matmul(q, transpose(part(1), [0, 1, 3, 2]));
+  const probs = x.graph.fp32Region(SOFTMAX_FP32, () => softmax(scores, -1)); // [B, H, L, L]
   const out = reshape(transpose(matmul(probs, part(2)), [0, 2, 1, 3]), [B, L, E]);
   return tokenLinear(out, p, `${prefix}.proj`);
 }

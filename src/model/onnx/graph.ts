@@ -51,7 +51,13 @@ export type { Initializer };
 
 export type InitializerData =
   | { kind: 'inline'; bytes: Uint8Array }
-  | { kind: 'external'; path: string; offset: number; length: number };
+  | { kind: 'external'; path: string; offset: number; length: number }
+  /**
+   * Bytes computed when the model is serialised, one tensor at a time (e.g. the float16 copy of
+   * a float32 weight that stays in its file, see float16.ts), so a converted model never holds
+   * all its converted weights at once. `source` names the weight file they derive from, if any.
+   */
+  | { kind: 'derived'; length: number; source?: string; read: () => Uint8Array };
 
 interface Initializer {
   name: string;
@@ -60,13 +66,35 @@ interface Initializer {
   data: InitializerData;
 }
 
-interface NodeRecord {
+/** One node as the graph stores it (read by graph passes such as float16.ts). */
+export interface NodeRecord {
   opType: string;
   domain: string;
   inputs: string[];
   outputs: string[];
   name: string;
   attrs: Record<string, AttrValue>;
+  /** Element type of each output. */
+  outDtypes: ElemType[];
+  /** Set when the node was built inside fp32Region: why it must compute in float32. */
+  fp32Reason?: string;
+}
+
+/** A graph input or output: name, element type and shape. */
+export interface ValueInfo {
+  name: string;
+  dtype: ElemType;
+  shape: Shape | undefined;
+}
+
+/** Everything a graph is made of, in order (what a graph pass reads and returns). */
+export interface GraphParts {
+  name: string;
+  opset: number;
+  inputs: readonly ValueInfo[];
+  outputs: readonly ValueInfo[];
+  nodes: readonly NodeRecord[];
+  initializers: readonly Initializer[];
 }
 
 export const MS_DOMAIN = 'com.microsoft';
@@ -83,6 +111,7 @@ export class Graph {
   readonly #constCache = new Map<string, Value>();
   #counter = 0;
   readonly #domains = new Set<string>();
+  readonly #fp32Reasons: string[] = [];
 
   constructor(name: string, opts: { opset?: number } = {}) {
     this.name = name;
@@ -96,6 +125,22 @@ export class Graph {
       return fn();
     } finally {
       this.#scope.pop();
+    }
+  }
+
+  /**
+   * Run `fn` with every node it builds marked as needing float32 arithmetic, for `reason` (say
+   * why, e.g. which intermediate overflows or loses its meaning in half precision). Builders
+   * compute in float32 anyway; the mark is what the float16 pass (float16.ts) honours: these
+   * nodes keep float32 inputs and outputs, with Casts where they meet half-precision nodes.
+   */
+  fp32Region<T>(reason: string, fn: () => T): T {
+    if (!reason.trim()) throw new Error(`graph "${this.name}": an fp32 region needs a reason`);
+    this.#fp32Reasons.push(reason);
+    try {
+      return fn();
+    } finally {
+      this.#fp32Reasons.pop();
     }
   }
 
@@ -124,7 +169,7 @@ export class Graph {
     let out = v;
     if (name !== v.name || this.#outputs.some((o) => o.name === name) || this.#inputs.includes(v) || this.#inits.has(v.name)) {
       this.#claim(name);
-      this.#nodes.push({ opType: 'Identity', domain: '', inputs: [v.name], outputs: [name], name: `${name}/Identity`, attrs: {} });
+      this.#nodes.push({ opType: 'Identity', domain: '', inputs: [v.name], outputs: [name], name: `${name}/Identity`, attrs: {}, outDtypes: [v.dtype] });
       out = new Value(this, name, v.dtype, v.shape);
     }
     this.#outputs.push(out);
@@ -185,8 +230,61 @@ export class Graph {
       const dtype = opts.outDtypes?.[k] ?? inputs.find((x): x is Value => x !== null)?.dtype ?? 'float32';
       outs.push(new Value(this, outName, dtype, opts.outShapes?.[k]));
     }
-    this.#nodes.push({ opType, domain, inputs: inputs.map((i) => (i ? i.name : '')), outputs: outs.map((o) => o.name), name: nodeName, attrs });
+    const fp32Reason = this.#fp32Reasons[this.#fp32Reasons.length - 1];
+    this.#nodes.push({
+      opType,
+      domain,
+      inputs: inputs.map((i) => (i ? i.name : '')),
+      outputs: outs.map((o) => o.name),
+      name: nodeName,
+      attrs,
+      outDtypes: outs.map((o) => o.dtype),
+      ...(fp32Reason !== undefined ? { fp32Reason } : {}),
+    });
     return outs;
+  }
+
+  /** The graph's parts in order; a pass builds its result with Graph.fromParts. */
+  parts(): GraphParts {
+    const info = (v: Value): ValueInfo => ({ name: v.name, dtype: v.dtype, shape: v.shape });
+    return {
+      name: this.name,
+      opset: this.opset,
+      inputs: this.#inputs.map(info),
+      outputs: this.#outputs.map(info),
+      nodes: this.#nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], outDtypes: [...n.outDtypes] })),
+      initializers: [...this.#inits.values()],
+    };
+  }
+
+  /**
+   * A graph from parts a pass produced. Names must be unique and every output must be produced
+   * by a node (checked here, so a faulty pass fails at build time, not inside ORT).
+   */
+  static fromParts(parts: GraphParts): Graph {
+    const g = new Graph(parts.name, { opset: parts.opset });
+    for (const i of parts.inputs) {
+      g.#claim(i.name);
+      g.#inputs.push(new Value(g, i.name, i.dtype, i.shape));
+    }
+    for (const init of parts.initializers) {
+      g.#claim(init.name);
+      g.#inits.set(init.name, { ...init, dims: [...init.dims] });
+    }
+    const produced = new Set<string>();
+    for (const n of parts.nodes) {
+      for (const o of n.outputs) {
+        g.#claim(o);
+        produced.add(o);
+      }
+      if (n.domain) g.#domains.add(n.domain);
+      g.#nodes.push(n);
+    }
+    for (const o of parts.outputs) {
+      if (!produced.has(o.name)) throw new Error(`graph "${parts.name}": output "${o.name}" is produced by no node`);
+      g.#outputs.push(new Value(g, o.name, o.dtype, o.shape));
+    }
+    return g;
   }
 
   get nodeCount(): number {
@@ -204,7 +302,7 @@ export class Graph {
   /** Total bytes of all initializers. */
   get weightBytes(): number {
     let n = 0;
-    for (const i of this.#inits.values()) n += i.data.kind === 'inline' ? i.data.bytes.byteLength : i.data.length;
+    for (const i of this.#inits.values()) n += initializerBytes(i);
     return n;
   }
 
@@ -235,9 +333,10 @@ export class Graph {
     });
     const initializer = [...this.#inits.values()].map((init) => {
       const base = { name: init.name, data_type: ONNX_DTYPE[init.dtype], dims: init.dims };
-      const len = init.data.kind === 'inline' ? init.data.bytes.byteLength : init.data.length;
+      const len = initializerBytes(init);
       const loc = len >= (opts.inlineLarge ?? 0) ? opts.externalLocation?.(init) : undefined;
       if (!loc && init.data.kind === 'inline') return { ...base, raw_data: init.data.bytes };
+      if (!loc && init.data.kind === 'derived') return { ...base, raw_data: init.data.read() };
       if (loc) {
         return {
           ...base,
@@ -284,6 +383,11 @@ export class Graph {
     if (err) throw new Error(`graph "${this.name}" does not fit the ONNX schema: ${err}`);
     return type.encode(type.fromObject(obj)).finish();
   }
+}
+
+/** Byte length of an initializer's data, wherever it lives. */
+export function initializerBytes(init: Initializer): number {
+  return init.data.kind === 'inline' ? init.data.bytes.byteLength : init.data.length;
 }
 
 function encodeAttr(name: string, v: AttrValue): Record<string, unknown> {

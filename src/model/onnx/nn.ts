@@ -14,14 +14,24 @@ export function linear(x: Value, p: ParamSource, prefix: string, bias = true): V
   return gemmTransB(x, w, bias ? p(`${prefix}.bias`) : undefined);
 }
 
+/** Why normalisation statistics stay float32 in the float16 variant (graph.fp32Region). */
+export const NORM_STATISTICS_FP32 = 'norm statistics: x² overflows half precision past |x| ≈ 256 and long sums lose their low bits';
+/** Why attention's logits → probabilities stay float32 in the float16 variant. */
+export const SOFTMAX_FP32 = 'attention logits → probabilities: exp and the row sums need float32 range and precision (masks use −1e30-like constants)';
+
 /** RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · w (eps added inside the root, as PyTorch). */
 export function rmsNorm(x: Value, weight: Value | undefined, eps: number): Value {
-  const ms = reduceMean(mul(x, x), [-1]);
-  const y = div(x, sqrt(add(ms, eps)));
+  const y = x.graph.fp32Region(NORM_STATISTICS_FP32, () => {
+    const ms = reduceMean(mul(x, x), [-1]);
+    return div(x, sqrt(add(ms, eps)));
+  });
   return weight ? mul(y, weight) : y;
 }
 
-/** LayerNorm over the last axis; affine when `prefix` names weight/bias in `p`. */
+/**
+ * LayerNorm over the last axis; affine when `prefix` names weight/bias in `p`. No fp32 region:
+ * ONNX LayerNormalization computes its mean and variance in stash_type (float32) for half inputs.
+ */
 export function layerNorm(x: Value, eps: number, p?: ParamSource, prefix?: string): Value {
   if (p && prefix) return layerNormalization(x, eps, p(`${prefix}.weight`), p(`${prefix}.bias`));
   return layerNormalization(x, eps);
@@ -39,18 +49,17 @@ export function attention(q: Value, k: Value, v: Value, heads: number, opts: { z
   const qh = transpose(reshape(q, [0, heads, d]), [1, 0, 2]); // [H, Lq, d]
   const kh = transpose(reshape(k, [0, heads, d]), [1, 2, 0]); // [H, d, Lk]
   const vh = transpose(reshape(v, [0, heads, d]), [1, 0, 2]); // [H, Lk, d]
-  const logits = mul(matmul(qh, kh), 1 / Math.sqrt(d)); // [H, Lq, Lk]
+  const scores = matmul(qh, kh); // [H, Lq, Lk]
   const zeroKeys = opts.zeroKeys ?? 0;
-  let probs: Value;
-  if (zeroKeys > 0) {
+  const probs = q.graph.fp32Region(SOFTMAX_FP32, () => {
+    const logits = mul(scores, 1 / Math.sqrt(d));
+    if (zeroKeys === 0) return softmax(logits, -1);
     // Zero keys have logit exactly 0 and value 0: they only add exp(0 − m) each to the softmax
     // denominator. p = exp(l − m) / (Σ exp(l − m) + Z·exp(−m)) with m = max(max l, 0).
     const m = max(reduceMax(logits, [-1]), 0);
     const e = exp(sub(logits, m));
-    probs = div(e, add(reduceSum(e, [-1]), mul(exp(neg(m)), zeroKeys)));
-  } else {
-    probs = softmax(logits, -1);
-  }
+    return div(e, add(reduceSum(e, [-1]), mul(exp(neg(m)), zeroKeys)));
+  });
   const out = matmul(probs, vh); // [H, Lq, d]
   return reshape(transpose(out, [1, 0, 2]), [0, dim]);
 }
@@ -63,11 +72,13 @@ export function groupNorm(x: Value, groups: number, eps: number, p?: ParamSource
   const shape = x.staticShape();
   const [n, c] = shape as [number, number];
   if (c % groups !== 0) throw new Error(`groupNorm on "${x.name}": ${c} channels not divisible by ${groups} groups`);
-  const grouped = reshape(x, [n, groups, -1]);
-  const mean = reduceMean(grouped, [-1]);
-  const centred = sub(grouped, mean);
-  const variance = reduceMean(mul(centred, centred), [-1]);
-  const normed = reshape(div(centred, sqrt(add(variance, eps))), shape);
+  const normed = x.graph.fp32Region(NORM_STATISTICS_FP32, () => {
+    const grouped = reshape(x, [n, groups, -1]);
+    const mean = reduceMean(grouped, [-1]);
+    const centred = sub(grouped, mean);
+    const variance = reduceMean(mul(centred, centred), [-1]);
+    return reshape(div(centred, sqrt(add(variance, eps))), shape);
+  });
   if (!p || !prefix) return normed;
   const perChannel = [c, ...shape.slice(2).map(() => 1)];
   return add(mul(normed, reshape(p(`${prefix}.weight`), perChannel)), reshape(p(`${prefix}.bias`), perChannel));

@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { Graph } from './graph.ts';
+import { initializerBytes, type Graph } from './graph.ts';
 import { readFileRange } from '../weights/read-range.ts';
 
 export interface WriteModelOptions {
@@ -33,7 +33,7 @@ export function writeModel(graph: Graph, outPath: string, opts: WriteModelOption
   const copyBuf = Buffer.alloc(1 << 20);
   try {
     for (const init of graph.initializers()) {
-      const len = init.data.kind === 'inline' ? init.data.bytes.byteLength : init.data.length;
+      const len = initializerBytes(init);
       if (len < threshold) continue;
       if (opts.referenceInPlace && init.data.kind === 'external' && resolve(dirname(init.data.path)) === outDir) {
         inPlace.set(init.name, { location: basename(init.data.path), offset: init.data.offset });
@@ -43,6 +43,10 @@ export function writeModel(graph: Graph, outPath: string, opts: WriteModelOption
       const offset = Math.ceil(dataBytes / ALIGN) * ALIGN;
       if (init.data.kind === 'inline') {
         writeSync(fd, init.data.bytes, 0, len, offset);
+      } else if (init.data.kind === 'derived') {
+        const bytes = init.data.read();
+        if (bytes.byteLength !== len) throw new Error(`initializer "${init.name}": derived data has ${bytes.byteLength} bytes, ${len} expected`);
+        writeSync(fd, bytes, 0, len, offset);
       } else {
         // Stream from the source file (e.g. a multi-GB safetensors) without loading it whole.
         const src = openSync(init.data.path, 'r');

@@ -14,10 +14,24 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Graph } from '../onnx/graph.ts';
-import { ModelSession, type Device } from './session.ts';
+import { ModelSession, type Device, type ModelDtype } from './session.ts';
 
 export type DeviceChoice = Device | 'auto';
 export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cpu', 'webgpu', 'cuda'];
+
+/** `--dtype auto|fp32|fp16`. */
+export type DtypeChoice = ModelDtype | 'auto';
+export const DTYPE_CHOICES: readonly DtypeChoice[] = ['auto', 'fp32', 'fp16'];
+
+/**
+ * The precision for `choice` on the device the models actually run on (resolve it after
+ * resolveDevice, so a GPU that fell back to CPU runs fp32): auto is fp16 on a GPU provider and
+ * fp32 on CPU, where ORT has few half-precision kernels and converts to float32 around each node.
+ */
+export function resolveDtype(choice: DtypeChoice, device: Device): ModelDtype {
+  if (choice !== 'auto') return choice;
+  return device === 'cpu' ? 'fp32' : 'fp16';
+}
 
 /** The folder holding onnxruntime-node's native binding for this platform. */
 export function ortBinaryDir(): string {

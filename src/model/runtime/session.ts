@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../onnx/graph.ts';
 import { writeModel } from '../onnx/write-model.ts';
+import { toFloat16 } from '../onnx/float16.ts';
 
 /** Models with more weight bytes than this are loaded from a file with external data. */
 const INLINE_LIMIT = 1 << 30;
@@ -16,6 +17,9 @@ let modelCounter = 0;
 import type { DType, Tensor } from '../tensor.ts';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
+
+/** Arithmetic precision of a model built from a graph (see onnx/float16.ts for what fp16 keeps in fp32). */
+export type ModelDtype = 'fp32' | 'fp16';
 
 export interface SessionOptions {
   device?: Device;
@@ -25,6 +29,8 @@ export interface SessionOptions {
   onFallback?: (device: Device, error: Error) => void;
   /** Weight bytes above which fromGraph loads from a file with external data (default 1 GiB). */
   inlineLimitBytes?: number;
+  /** fromGraph: 'fp16' runs the graph's float16 variant (inputs and outputs stay float32). Default fp32. */
+  dtype?: ModelDtype;
 }
 
 export class ModelSession {
@@ -76,9 +82,11 @@ export class ModelSession {
    * INLINE_LIMIT (protobuf cannot exceed 2 GiB) the model is written beside the weight file its
    * external initializers point into, referencing them in place, and loaded by path.
    */
-  static async fromGraph(graph: Graph, opts: SessionOptions = {}): Promise<ModelSession> {
+  static async fromGraph(built: Graph, opts: SessionOptions = {}): Promise<ModelSession> {
+    const graph = opts.dtype === 'fp16' ? toFloat16(built) : built;
     if (graph.weightBytes < (opts.inlineLimitBytes ?? INLINE_LIMIT)) return ModelSession.fromBytes(graph.toBytes({ inlineExternal: readExternal }), opts);
-    const files = new Set(graph.initializers().flatMap((i) => (i.data.kind === 'external' ? [i.data.path] : [])));
+    // The weight file the initializers come from (read in place, or converted from for fp16).
+    const files = new Set(graph.initializers().flatMap((i) => (i.data.kind === 'external' ? [i.data.path] : i.data.kind === 'derived' && i.data.source ? [i.data.source] : [])));
     if (files.size !== 1) throw new Error(`graph "${graph.name}" has ${graph.weightBytes} bytes of weights spread over ${files.size} files; large models need one weight file`);
     const [weightFile] = [...files];
     const modelPath = join(dirname(weightFile!), `.${graph.name}.${process.pid}.${++modelCounter}.onnx`);

@@ -8,6 +8,9 @@
  *
  * Layouts are ours (channel-first, no batch): pixels [3, F, H, W] in [−1, 1], latents
  * [C_lat, T, H/8, W/8]. Inside, frames are the batch axis: [F, C, H, W].
+ *
+ * No fp32 regions (graph.fp32Region): TAEHV is convolutions, ReLUs, a tanh clamp and nearest
+ * upsampling — no norms, softmax or long element-wise sums whose range half precision would break.
  */
 import type { Graph, Value } from '../onnx/graph.ts';
 import type { ParamSource } from '../onnx/nn.ts';

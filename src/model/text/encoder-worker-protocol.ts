@@ -9,7 +9,7 @@ export interface EncoderWorkerInit {
   readonly weightsPath: string;
   /** Raw UMT5 config (parsed in the worker with parseUmt5Config). */
   readonly config: unknown;
-  readonly session?: Pick<SessionOptions, 'device' | 'threads'>;
+  readonly session?: Pick<SessionOptions, 'device' | 'threads' | 'dtype'>;
   /** Where a model too large for memory (umt5-xxl) is converted to (default: `converted/` beside the weights). */
   readonly cacheDir?: string;
 }

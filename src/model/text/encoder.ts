@@ -48,15 +48,15 @@ export class Umt5Encoder {
   /**
    * Opens a checkpoint (safetensors, or a torch `.pth` in f32/bf16/f16) with the T5Encoder
    * state-dict keys. Models whose float32 weights exceed `inlineWeightLimit` (umt5-xxl) are
-   * converted once into `cacheDir` (default: `converted/` beside the checkpoint) and opened from
-   * disk; smaller ones are built in memory.
+   * converted once into `cacheDir` (default: `converted/` beside the checkpoint, float16 variant
+   * included when `dtype` is fp16) and opened from disk; smaller ones are built in memory.
    */
   static async open(path: string, cfg: Umt5Config, opts: Umt5EncoderOptions & { cacheDir?: string; inlineWeightLimit?: number } = {}): Promise<Umt5Encoder> {
     const ckpt = openCheckpoint(path);
     try {
       checkUmt5Checkpoint(ckpt, cfg);
       if (umt5Float32Bytes(cfg) > (opts.inlineWeightLimit ?? INLINE_WEIGHT_LIMIT)) {
-        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), { debug: opts.debug });
+        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), { debug: opts.debug }, opts.dtype);
         return new Umt5Encoder(cfg, await ModelSession.fromFile(modelPath, opts));
       }
       // F32 safetensors tensors are referenced by file offset (no copy); other formats are widened.

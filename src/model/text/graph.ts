@@ -21,6 +21,10 @@ export interface Umt5GraphOptions {
 
 const FLOAT32_MIN = -3.4028234663852886e38;
 
+/** Why parts of the encoder stay float32 in the float16 variant. */
+const BIAS_SOFTMAX_FP32 = 'UMT5 position bias, key mask (float32 minimum) and softmax: the masked bias is out of half range and the logits are unscaled';
+const FFN_OUT_FP32 = 'UMT5 FFN output projection and residual stream: T5 activations overflow half precision there (transformers keeps T5 "wo" in float32)';
+
 /** nn.Linear without bias on [..., in]: x · Wᵀ. The weight transpose is a constant ORT folds once. */
 function projection(x: Value, p: ParamSource, name: string, out: number, inp: number): Value {
   return matmul(x, transpose(p(`${name}.weight`, [out, inp]), [1, 0]));
@@ -39,7 +43,8 @@ function selfAttention(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config
   const q = transpose(heads('q'), [0, 2, 1, 3]); // [B, H, L, c]
   const k = transpose(heads('k'), [0, 2, 3, 1]); // [B, H, c, L]
   const v = transpose(heads('v'), [0, 2, 1, 3]); // [B, H, L, c]
-  const probs = softmax(add(matmul(q, k), bias), -1); // unscaled logits (T5)
+  const scores = matmul(q, k);
+  const probs = x.graph.fp32Region(BIAS_SOFTMAX_FP32, () => softmax(add(scores, bias), -1)); // unscaled logits (T5)
   const out = reshape(transpose(matmul(probs, v), [0, 2, 1, 3]), [0, 0, cfg.dim_attn]);
   return projection(out, p, `${prefix}.attn.o`, cfg.dim, cfg.dim_attn);
 }
@@ -47,7 +52,7 @@ function selfAttention(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config
 function feedForward(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config): Value {
   const gate = gelu(projection(x, p, `${prefix}.ffn.gate.0`, cfg.dim_ffn, cfg.dim), 'tanh');
   const hidden = mul(projection(x, p, `${prefix}.ffn.fc1`, cfg.dim_ffn, cfg.dim), gate);
-  return projection(hidden, p, `${prefix}.ffn.fc2`, cfg.dim, cfg.dim_ffn);
+  return x.graph.fp32Region(FFN_OUT_FP32, () => projection(hidden, p, `${prefix}.ffn.fc2`, cfg.dim, cfg.dim_ffn));
 }
 
 export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => ParamSource, opts: Umt5GraphOptions = {}): Graph {
@@ -65,11 +70,13 @@ export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => Par
   for (let i = 0; i < cfg.encoder_layers; i++) {
     const prefix = `blocks.${i}`;
     g.scope(prefix, () => {
-      const pos = positionBias(p, prefix, buckets, cfg);
+      const pos = g.fp32Region(BIAS_SOFTMAX_FP32, () => positionBias(p, prefix, buckets, cfg));
       if (opts.debug) g.output(pos, `pos_bias.${i}`);
-      const bias = where(keyMasked, floatMin, pos); // [B, H, L, L]
-      x = add(x, selfAttention(rmsNorm(x, p(`${prefix}.norm1.weight`, [cfg.dim]), cfg.eps), p, prefix, cfg, bias));
-      x = add(x, feedForward(rmsNorm(x, p(`${prefix}.norm2.weight`, [cfg.dim]), cfg.eps), p, prefix, cfg));
+      const bias = g.fp32Region(BIAS_SOFTMAX_FP32, () => where(keyMasked, floatMin, pos)); // [B, H, L, L]
+      const attended = selfAttention(rmsNorm(x, p(`${prefix}.norm1.weight`, [cfg.dim]), cfg.eps), p, prefix, cfg, bias);
+      x = g.fp32Region(FFN_OUT_FP32, () => add(x, attended));
+      const fed = feedForward(rmsNorm(x, p(`${prefix}.norm2.weight`, [cfg.dim]), cfg.eps), p, prefix, cfg);
+      x = g.fp32Region(FFN_OUT_FP32, () => add(x, fed));
     });
     if (opts.debug) g.output(x, `block.${i}`);
   }

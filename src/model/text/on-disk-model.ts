@@ -5,13 +5,20 @@
  * cache folder, and a `.onnx` file beside it whose initializers point straight into that file
  * (the raw float32 bytes at their offsets, no second copy). ORT opens the `.onnx` by path.
  *
+ * The float16 variant (onnx/float16.ts) is written beside it on first use, in `fp16/`: a `.onnx`
+ * with its half-precision weights in one external-data file, converted from the float32 file one
+ * tensor at a time.
+ *
  * The cache entry is keyed by the source file (path, size, mtime) and the config, and every file
  * is written under a temporary name and renamed, so an interrupted conversion is redone.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { toFloat16 } from '../onnx/float16.ts';
 import { paramSource } from '../onnx/params.ts';
+import { writeModel } from '../onnx/write-model.ts';
+import type { ModelDtype } from '../runtime/session.ts';
 import { safetensorsWeights } from '../weights/reader.ts';
 import type { Checkpoint } from '../weights/checkpoint.ts';
 import { SafetensorsFile } from '../weights/safetensors.ts';
@@ -48,7 +55,7 @@ function cacheKey(source: string, cfg: Umt5Config, graph: Umt5GraphOptions): str
 }
 
 /** Returns the path of a `.onnx` model (converting on first use) for this checkpoint and config. */
-export function prepareOnDiskUmt5(ckpt: Checkpoint, cfg: Umt5Config, cacheDir: string, graphOpts: Umt5GraphOptions = {}): string {
+export function prepareOnDiskUmt5(ckpt: Checkpoint, cfg: Umt5Config, cacheDir: string, graphOpts: Umt5GraphOptions = {}, dtype: ModelDtype = 'fp32'): string {
   checkUmt5Checkpoint(ckpt, cfg);
   const dir = join(cacheDir, `umt5-${cacheKey(ckpt.path, cfg, graphOpts)}`);
   const weightsPath = join(dir, 'weights.safetensors');
@@ -72,5 +79,25 @@ export function prepareOnDiskUmt5(ckpt: Checkpoint, cfg: Umt5Config, cacheDir: s
       file.close();
     }
   }
+  return dtype === 'fp16' ? prepareFloat16(dir, weightsPath, cfg, graphOpts) : modelPath;
+}
+
+/** `fp16/model.onnx` (+ `.data`) in the cache entry, converted from its float32 weights on first use. */
+function prepareFloat16(dir: string, weightsPath: string, cfg: Umt5Config, graphOpts: Umt5GraphOptions): string {
+  const done = join(dir, 'fp16');
+  const modelPath = join(done, 'model.onnx');
+  if (existsSync(modelPath)) return modelPath;
+  // The model names its data file, so both are written in a temporary folder renamed as a whole.
+  const tmp = `${done}.${process.pid}.partial`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  const file = new SafetensorsFile(weightsPath);
+  try {
+    writeModel(toFloat16(buildUmt5EncoderGraph(cfg, (g) => paramSource(g, safetensorsWeights(file)), graphOpts)), join(tmp, 'model.onnx'));
+  } finally {
+    file.close();
+  }
+  rmSync(done, { recursive: true, force: true });
+  renameSync(tmp, done);
   return modelPath;
 }

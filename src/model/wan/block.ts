@@ -20,6 +20,14 @@ export interface BlockContext {
   ropeSin: Value;
 }
 
+/**
+ * Why parts of a block stay float32 in the float16 variant: upstream Wan2.1 runs exactly these
+ * under amp.autocast(float32) — the modulation, the norms with their modulation, and every
+ * residual update, so the residual stream is float32 — and applies RoPE in float64.
+ */
+export const RESIDUAL_FP32 = 'Wan residual stream, norms and modulation: float32 upstream (amp.autocast float32)';
+export const ROPE_FP32 = 'RoPE: upstream rotates in float64; half-precision cos/sin tables are off by 5e-4';
+
 export interface BlockResult {
   x: Value;
   /** This block's roped keys and raw values for the current tokens, [L, dim] (what a KV cache stores). */
@@ -31,12 +39,14 @@ export interface BlockResult {
 export function applyRope(x: Value, b: BlockContext): Value {
   const { dim, num_heads: H } = b.cfg;
   const c = dim / H / 2;
-  const pairs = reshape(x, [0, H, c, 2]);
-  const re = slice(pairs, [0], [1], [3]);
-  const im = slice(pairs, [1], [2], [3]);
-  const outRe = sub(mul(re, b.ropeCos), mul(im, b.ropeSin));
-  const outIm = add(mul(re, b.ropeSin), mul(im, b.ropeCos));
-  return reshape(concat([outRe, outIm], 3), [0, dim]);
+  return x.graph.fp32Region(ROPE_FP32, () => {
+    const pairs = reshape(x, [0, H, c, 2]);
+    const re = slice(pairs, [0], [1], [3]);
+    const im = slice(pairs, [1], [2], [3]);
+    const outRe = sub(mul(re, b.ropeCos), mul(im, b.ropeSin));
+    const outIm = add(mul(re, b.ropeSin), mul(im, b.ropeCos));
+    return reshape(concat([outRe, outIm], 3), [0, dim]);
+  });
 }
 
 /** x·(1 + scale) + shift with per-frame modulation: x [L, dim], shift/scale [F, 1, dim]. */
@@ -65,11 +75,14 @@ export interface BlockOptions {
 export function attentionBlock(x: Value, p: ParamSource, prefix: string, b: BlockContext, opts: BlockOptions = {}): BlockResult {
   const g = x.graph;
   const { cfg } = b;
-  const mod = add(p(`${prefix}.modulation`, [1, 6, cfg.dim]), b.e0); // [F, 6, dim]
-  const m = [0, 1, 2, 3, 4, 5].map((i) => slice(mod, [i], [i + 1], [1])); // each [F, 1, dim]
+  const fp32 = <T>(fn: () => T) => g.fp32Region(RESIDUAL_FP32, fn);
+  const m = fp32(() => {
+    const mod = add(p(`${prefix}.modulation`, [1, 6, cfg.dim]), b.e0); // [F, 6, dim]
+    return [0, 1, 2, 3, 4, 5].map((i) => slice(mod, [i], [i + 1], [1])); // each [F, 1, dim]
+  });
   return g.scope(prefix, () => {
     // Self-attention.
-    const h = modulate(layerNorm(x, cfg.eps), m[0]!, m[1]!, b);
+    const h = fp32(() => modulate(layerNorm(x, cfg.eps), m[0]!, m[1]!, b));
     let q = linear(h, p, `${prefix}.self_attn.q`);
     let k = linear(h, p, `${prefix}.self_attn.k`);
     const v = linear(h, p, `${prefix}.self_attn.v`);
@@ -84,10 +97,10 @@ export function attentionBlock(x: Value, p: ParamSource, prefix: string, b: Bloc
     const kAll = opts.cacheK ? concat([opts.cacheK, fresh(k)], 0) : k;
     const vAll = opts.cacheV ? concat([opts.cacheV, fresh(v)], 0) : v;
     const sa = linear(attention(q, kAll, vAll, cfg.num_heads, { zeroKeys: opts.zeroKeys }), p, `${prefix}.self_attn.o`);
-    let out = gated(x, sa, m[2]!, b);
+    let out = fp32(() => gated(x, sa, m[2]!, b));
 
     // Cross-attention to the text (no modulation, no gate).
-    const hc = cfg.cross_attn_norm ? layerNorm(out, cfg.eps, p, `${prefix}.norm3`) : out;
+    const hc = cfg.cross_attn_norm ? fp32(() => layerNorm(out, cfg.eps, p, `${prefix}.norm3`)) : out;
     let cq = linear(hc, p, `${prefix}.cross_attn.q`);
     let ck = linear(b.ctx, p, `${prefix}.cross_attn.k`);
     const cv = linear(b.ctx, p, `${prefix}.cross_attn.v`);
@@ -95,12 +108,13 @@ export function attentionBlock(x: Value, p: ParamSource, prefix: string, b: Bloc
       cq = rmsNorm(cq, p(`${prefix}.cross_attn.norm_q.weight`), cfg.eps);
       ck = rmsNorm(ck, p(`${prefix}.cross_attn.norm_k.weight`), cfg.eps);
     }
-    out = add(out, linear(attention(cq, ck, cv, cfg.num_heads), p, `${prefix}.cross_attn.o`));
+    const ca = linear(attention(cq, ck, cv, cfg.num_heads), p, `${prefix}.cross_attn.o`);
+    out = fp32(() => add(out, ca));
 
     // Feed-forward.
-    const hf = modulate(layerNorm(out, cfg.eps), m[3]!, m[4]!, b);
+    const hf = fp32(() => modulate(layerNorm(out, cfg.eps), m[3]!, m[4]!, b));
     const ff = linear(gelu(linear(hf, p, `${prefix}.ffn.0`), 'tanh'), p, `${prefix}.ffn.2`);
-    out = gated(out, ff, m[5]!, b);
+    out = fp32(() => gated(out, ff, m[5]!, b));
     return { x: out, k, v };
   });
 }

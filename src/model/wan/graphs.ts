@@ -11,7 +11,7 @@
 import { Graph, type Value } from '../onnx/graph.ts';
 import { linear, type ParamSource } from '../onnx/nn.ts';
 import { add, concat, gather, gelu, gemmTransB, layerNormalization, mul, pad, reshape, silu, slice, transpose, unsqueeze } from '../onnx/ops.ts';
-import { attentionBlock, type BlockContext } from './block.ts';
+import { attentionBlock, RESIDUAL_FP32, type BlockContext } from './block.ts';
 import { tokenGrid, type TokenGrid, type WanConfig } from './config.ts';
 
 export interface ChunkShape {
@@ -19,6 +19,9 @@ export interface ChunkShape {
   latentH: number;
   latentW: number;
 }
+
+/** Why the time embedding stays float32 in the float16 variant (the sinusoid itself is computed on the host in float64). */
+const TIME_EMBEDDING_FP32 = 'Wan time embedding and projection: float32 upstream (amp.autocast float32), they feed every modulation';
 
 type Params = ParamSource & { view(name: string, viewShape: readonly number[]): Value };
 
@@ -40,9 +43,11 @@ function patchEmbedding(x: Value, p: Params, name: string, cfg: WanConfig, grid:
 
 /** Time embedding e [F, dim] and per-frame projection e0 [F, 6, dim] from the sinusoid input [F, freq_dim]. */
 function timeEmbedding(tSin: Value, p: Params, cfg: WanConfig): { e: Value; e0: Value; e0flat: Value } {
-  const e = linear(silu(linear(tSin, p, 'time_embedding.0')), p, 'time_embedding.2');
-  const e0flat = linear(silu(e), p, 'time_projection.1');
-  return { e, e0: reshape(e0flat, [-1, 6, cfg.dim]), e0flat };
+  return tSin.graph.fp32Region(TIME_EMBEDDING_FP32, () => {
+    const e = linear(silu(linear(tSin, p, 'time_embedding.0')), p, 'time_embedding.2');
+    const e0flat = linear(silu(e), p, 'time_projection.1');
+    return { e, e0: reshape(e0flat, [-1, 6, cfg.dim]), e0flat };
+  });
 }
 
 interface CommonInputs {
@@ -131,20 +136,22 @@ export function buildMainGraph(cfg: WanConfig, shape: ChunkShape, p: (g: Graph) 
     const j = vaceLayers.indexOf(i);
     if (hints && scale && j >= 0) {
       const hint = reshape(gather(hints, g.constant(j, 'int64', [])), [L, cfg.dim]);
-      x = add(x, mul(hint, scale));
+      x = g.fp32Region(RESIDUAL_FP32, () => add(x, mul(hint, scale)));
     }
     if (opts.debug) g.output(x, `debug.block.${i}`);
   }
 
-  // Head: modulation from e (not e0), then unpatchify.
+  // Head: modulation from e (not e0), then unpatchify. Upstream runs all of it in float32.
   const [pt, ph, pw] = cfg.patch_size;
-  const hm = add(params('head.modulation', [1, 2, cfg.dim]), unsqueeze(e, [1])); // [F, 2, dim]
-  const shift = slice(hm, [0], [1], [1]);
-  const scaleH = slice(hm, [1], [2], [1]);
-  const fs = grid.height * grid.width;
-  const xn = reshape(layerNormalization(x, cfg.eps), [grid.frames, fs, cfg.dim]);
-  const hx = reshape(add(mul(xn, add(scaleH, 1)), shift), [L, cfg.dim]);
-  const head = linear(hx, params, 'head.head');
+  const head = g.fp32Region('Wan head: modulation, norm and projection are float32 upstream (amp.autocast float32)', () => {
+    const hm = add(params('head.modulation', [1, 2, cfg.dim]), unsqueeze(e, [1])); // [F, 2, dim]
+    const shift = slice(hm, [0], [1], [1]);
+    const scaleH = slice(hm, [1], [2], [1]);
+    const fs = grid.height * grid.width;
+    const xn = reshape(layerNormalization(x, cfg.eps), [grid.frames, fs, cfg.dim]);
+    const hx = reshape(add(mul(xn, add(scaleH, 1)), shift), [L, cfg.dim]);
+    return linear(hx, params, 'head.head');
+  });
   if (opts.debug) g.output(head, 'debug.head');
   const u = reshape(head, [grid.frames, grid.height, grid.width, pt, ph, pw, cfg.out_dim]);
   const flow = reshape(transpose(u, [6, 0, 3, 1, 4, 2, 5]), [cfg.out_dim, shape.latentFrames, shape.latentH, shape.latentW]);
@@ -181,7 +188,8 @@ export function buildHintGraph(cfg: WanConfig, shape: ChunkShape, p: (g: Graph) 
   if (Lc > L) c = slice(c, [0], [L], [0]);
   else if (Lc < L) c = pad(c, [0, 0, L - Lc, 0]);
   const b = blockContext(cfg, grid, inp, e0);
-  c = add(linear(c, params, 'vace_blocks.0.before_proj'), x);
+  const before = linear(c, params, 'vace_blocks.0.before_proj');
+  c = g.fp32Region(RESIDUAL_FP32, () => add(before, x));
   const hints: Value[] = [];
   vaceLayers.forEach((_, j) => {
     c = attentionBlock(c, params, `vace_blocks.${j}`, b, { zeroKeys: opts.zeroKeys }).x;

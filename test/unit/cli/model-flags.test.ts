@@ -6,16 +6,24 @@ import { SERVE_USAGE } from '../../../src/cli/serve-command.ts';
 import { RENDER_USAGE } from '../../../src/cli/render.ts';
 
 describe('model flags', () => {
-  it('parses preset, device, threads and models folder, with defaults', () => {
-    expect(parseModelFlags({ preset: 'longlive-1.3b', device: 'CPU', threads: '2', 'models-dir': 'm' })).toEqual({ preset: 'longlive-1.3b', device: 'cpu', threads: 2, modelsDir: resolve('m') });
+  it('parses preset, device, dtype, threads and models folder, with defaults', () => {
+    expect(parseModelFlags({ preset: 'longlive-1.3b', device: 'CPU', dtype: 'fp16', threads: '2', 'models-dir': 'm' })).toEqual({
+      preset: 'longlive-1.3b',
+      device: 'cpu',
+      dtype: 'fp16',
+      threads: 2,
+      modelsDir: resolve('m'),
+    });
     const d = parseModelFlags({});
     expect(d.preset).toBe('demo');
     expect(d.device).toBe('auto');
+    expect(d.dtype).toBe('auto');
     expect(d).not.toHaveProperty('threads');
   });
 
-  it('refuses a bad device or thread count with the flag named', () => {
+  it('refuses a bad device, dtype or thread count with the flag named', () => {
     expect(() => parseModelFlags({ device: 'tpu' })).toThrow(/--device must be one of auto, cpu, webgpu, cuda, got "tpu"/);
+    expect(() => parseModelFlags({ dtype: 'int8' })).toThrow(/--dtype must be one of auto, fp32, fp16, got "int8"/);
     expect(() => parseModelFlags({ threads: '0' })).toThrow(/--threads must be an integer in \[1, 256\], got "0"/);
     expect(() => parseModelFlags({ threads: '1.5' })).toThrow(/--threads/);
     expect(integerFlag('port', undefined, 0, 1)).toBeUndefined();
@@ -23,8 +31,8 @@ describe('model flags', () => {
   });
 
   it('both commands print the same model-flag lines', () => {
-    const lines = (usage: string) => usage.split('\n').filter((l) => /^\s+--(preset|device|threads|models-dir)\b/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
-    expect(lines(SERVE_USAGE)).toHaveLength(4);
+    const lines = (usage: string) => usage.split('\n').filter((l) => /^\s+--(preset|device|dtype|threads|models-dir)\b/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
+    expect(lines(SERVE_USAGE)).toHaveLength(5);
     expect(lines(SERVE_USAGE)).toEqual(lines(RENDER_USAGE));
     expect(lines(modelFlagsHelp())).toEqual(lines(SERVE_USAGE));
   });

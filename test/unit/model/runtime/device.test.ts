@@ -1,10 +1,10 @@
-/** --device: parsing, auto choice from the installed CUDA provider, and the one-line CPU fallback. */
+/** --device and --dtype: parsing, auto choices (CUDA provider installed; precision per device), and the one-line CPU fallback. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { autoDevice, cudaProviderInstalled, resolveDevice, shortReason } from '../../../../src/model/runtime/device.ts';
-import { onceLogger, parseDevice } from '../../../../src/cli/device.ts';
+import { autoDevice, cudaProviderInstalled, resolveDevice, resolveDtype, shortReason } from '../../../../src/model/runtime/device.ts';
+import { onceLogger, parseDevice, parseDtype } from '../../../../src/cli/device.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vace-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,5 +70,30 @@ describe('--device', () => {
     log('loaded');
     log('loaded');
     expect(lines).toEqual(['cuda provider failed (x); using CPU', 'loaded', 'loaded']);
+  });
+});
+
+describe('--dtype', () => {
+  it('accepts auto, fp32, fp16 (auto by default) and names the choices otherwise', () => {
+    expect(parseDtype(undefined)).toBe('auto');
+    expect(parseDtype('FP16')).toBe('fp16');
+    expect(parseDtype('fp32')).toBe('fp32');
+    expect(() => parseDtype('bf16')).toThrow('--dtype must be one of auto, fp32, fp16, got "bf16"');
+  });
+
+  it('auto is fp16 on a GPU provider and fp32 on CPU; an explicit choice is kept on any device', () => {
+    expect(resolveDtype('auto', 'webgpu')).toBe('fp16');
+    expect(resolveDtype('auto', 'cuda')).toBe('fp16');
+    expect(resolveDtype('auto', 'cpu')).toBe('fp32');
+    expect(resolveDtype('fp16', 'cpu')).toBe('fp16');
+    expect(resolveDtype('fp32', 'cuda')).toBe('fp32');
+  });
+
+  it('resolved after the device probe, a GPU that fell back to CPU runs fp32', async () => {
+    const failing = async () => {
+      throw new Error('Failed to get a WebGPU adapter');
+    };
+    const { device } = await resolveDevice('webgpu', () => {}, failing);
+    expect(resolveDtype('auto', device)).toBe('fp32');
   });
 });

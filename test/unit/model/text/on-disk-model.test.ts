@@ -60,6 +60,32 @@ describe('Umt5Encoder.open, on-disk path for models too large for memory', () =>
     expect(statSync(join(cacheDir, entry!, 'weights.safetensors')).mtimeMs).toBe(before);
   });
 
+  it('fp16: writes the half-precision variant beside the float32 files and matches the in-memory fp16 model', async () => {
+    const cacheDir = join(dir, 'cache-fp16');
+    const inMemory = await Umt5Encoder.open(f32Path(), cfg, { dtype: 'fp16' });
+    const onDisk = await Umt5Encoder.open(f32Path(), cfg, { cacheDir, inlineWeightLimit: 0, dtype: 'fp16' });
+    const full = await Umt5Encoder.open(f32Path(), cfg);
+    try {
+      const a = await inMemory.encode(ids, mask);
+      const b = await onDisk.encode(ids, mask);
+      expect(Array.from(b.promptEmbeds.data)).toEqual(Array.from(a.promptEmbeds.data));
+      const ref = (await full.encode(ids, mask)).promptEmbeds.data;
+      let err = 0;
+      let scale = 0;
+      ref.forEach((v, i) => ((err = Math.max(err, Math.abs(v - b.promptEmbeds.data[i]!))), (scale = Math.max(scale, Math.abs(v)))));
+      expect(err / scale).toBeLessThan(1e-2);
+    } finally {
+      await Promise.all([inMemory.release(), onDisk.release(), full.release()]);
+    }
+    const [entry] = readdirSync(cacheDir);
+    expect(readdirSync(join(cacheDir, entry!)).sort()).toEqual(['fp16', 'model.onnx', 'weights.safetensors']);
+    expect(readdirSync(join(cacheDir, entry!, 'fp16')).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    // Half the float32 bytes, plus the float32 copies the fp32 regions read (norm weights, FFN output, position tables).
+    const data = statSync(join(cacheDir, entry!, 'fp16', 'model.onnx.data')).size;
+    expect(data).toBeLessThan(umt5Float32Bytes(cfg));
+    expect(data).toBeGreaterThan(umt5Float32Bytes(cfg) / 2 - 4096);
+  });
+
   it('converts a bf16 torch .pth (the format Wan ships) to the same result as reading it in memory', async () => {
     const src = new SafetensorsFile(f32Path());
     const root = new Map<string, SavedValue>();
