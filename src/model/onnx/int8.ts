@@ -1,7 +1,7 @@
 /**
  * Block-quantised 8-bit weights in graphs (layout: weights/quantize.ts):
- *  - `linearInt8`: nn.Linear without bias as com.microsoft.MatMulNBits (bits 8, fp32 activations),
- *    implemented by ORT's CPU and WebGPU providers; the weight stays 8-bit in the session.
+ *  - `linearInt8`: nn.Linear without bias as com.microsoft.MatMulNBits (bits 8), implemented by
+ *    ORT's CPU and WebGPU providers; the weight stays 8-bit in the session.
  *  - `gatherInt8Rows`: an embedding lookup that gathers the int8 rows first and dequantises only
  *    those, with standard ops (Gather, Cast, Sub, Mul) every provider has.
  * Sources of the codes: quantised in memory at build time (`inlineInt8Params`), or a safetensors
@@ -29,18 +29,25 @@ export const int8CodesKey = (name: string) => `${name}.int8`;
 export const int8ScalesKey = (name: string) => `${name}.int8_scales`;
 
 /**
- * MatMulNBits accuracy_level 0: activations stay float32, only the weight is quantised. Level 4
- * would quantise the activations to int8 per block as well (faster on CPU, but a second source
- * of error on top of the weights').
+ * What MatMulNBits may do with the activations (its accuracy_level):
+ *  - 'int8' (level 4): the CPU provider quantises each block of the activations to int8 too and
+ *    runs integer dot products. In ORT 1.30 the CPU kernel for 8-bit weights has no fast float32
+ *    path: measured for [20, 4096] × [4096, 10240] on 2 EPYC cores, level 0 takes 580 ms, level 4
+ *    8 ms (a float32 MatMul 17 ms). The extra error is small (umt5 fixture: 2.2 % vs 1.9 % RMS at
+ *    the output). It is also the level ORT itself gives MatMulNBits it fuses from DequantizeLinear.
+ *    WebGPU ignores the level and computes in float32.
+ *  - 'float32' (level 0): only the weights are quantised (exact weight-only semantics; slow on CPU).
  */
-const ACCURACY_FP32 = 0;
+export type Int8Activations = 'int8' | 'float32';
+
+const ACCURACY_LEVEL: Record<Int8Activations, number> = { int8: 4, float32: 0 };
 
 /** x [..., cols] · Wᵀ for an int8 weight W [rows, cols] → [..., rows]. */
-export function linearInt8(x: Value, w: Int8Weight): Value {
+export function linearInt8(x: Value, w: Int8Weight, activations: Int8Activations = 'int8'): Value {
   const k = x.shape?.[x.shape.length - 1];
   if (typeof k === 'number' && k !== w.cols) throw new Error(`MatMulNBits: input "${x.name}" has ${k} features, weight "${w.codes.name}" expects ${w.cols}`);
   const shape = x.shape ? [...x.shape.slice(0, -1), w.rows] : undefined;
-  return x.graph.node('MatMulNBits', [x, w.codes, w.scales], { K: w.cols, N: w.rows, bits: 8, block_size: w.blockSize, accuracy_level: ACCURACY_FP32 }, {
+  return x.graph.node('MatMulNBits', [x, w.codes, w.scales], { K: w.cols, N: w.rows, bits: 8, block_size: w.blockSize, accuracy_level: ACCURACY_LEVEL[activations] }, {
     domain: MS_DOMAIN,
     outShapes: [shape],
     outDtypes: ['float32'],

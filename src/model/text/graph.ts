@@ -10,7 +10,7 @@
  * minimum (not added to); the FFN is fc1(x) ⊙ gelu_tanh(gate(x)); RMS norm eps 1e-6, no mean, no bias.
  */
 import { Graph, type Value } from '../onnx/graph.ts';
-import { gatherInt8Rows, linearInt8, type Int8ParamSource } from '../onnx/int8.ts';
+import { gatherInt8Rows, linearInt8, type Int8Activations, type Int8ParamSource } from '../onnx/int8.ts';
 import { rmsNorm, type ParamSource } from '../onnx/nn.ts';
 import { add, cast, equal, gather, gelu, matmul, mul, reshape, softmax, transpose, unsqueeze, where } from '../onnx/ops.ts';
 import type { Umt5Config } from './config.ts';
@@ -18,6 +18,8 @@ import type { Umt5Config } from './config.ts';
 export interface Umt5GraphOptions {
   /** Also output `embeddings`, `block.i` (residual stream after block i) and `pos_bias.i` [1, H, L, L]. */
   debug?: boolean;
+  /** With int8 weights: how MatMulNBits treats activations (onnx/int8.ts; default 'int8', fast on CPU). */
+  int8Activations?: Int8Activations;
 }
 
 /**
@@ -27,13 +29,14 @@ export interface Umt5GraphOptions {
 export interface Umt5ParamSources {
   p: ParamSource;
   int8?: Int8ParamSource;
+  int8Activations?: Int8Activations;
 }
 
 const FLOAT32_MIN = -3.4028234663852886e38;
 
 /** nn.Linear without bias on [..., in]: x · Wᵀ. The weight transpose is a constant ORT folds once. */
 function projection(x: Value, w: Umt5ParamSources, name: string, out: number, inp: number): Value {
-  if (w.int8) return linearInt8(x, w.int8(`${name}.weight`, [out, inp]));
+  if (w.int8) return linearInt8(x, w.int8(`${name}.weight`, [out, inp]), w.int8Activations);
   return matmul(x, transpose(w.p(`${name}.weight`, [out, inp]), [1, 0]));
 }
 
@@ -65,7 +68,7 @@ function feedForward(x: Value, p: Umt5ParamSources, prefix: string, cfg: Umt5Con
 export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => ParamSource | Umt5ParamSources, opts: Umt5GraphOptions = {}): Graph {
   const g = new Graph('umt5_encoder');
   const given = params(g);
-  const w: Umt5ParamSources = typeof given === 'function' ? { p: given } : given;
+  const w: Umt5ParamSources = { ...(typeof given === 'function' ? { p: given } : given), int8Activations: opts.int8Activations };
   const p = w.p;
   const ids = g.input('ids', 'int64', ['B', 'L']);
   const mask = g.input('mask', 'int64', ['B', 'L']);

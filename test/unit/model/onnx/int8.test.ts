@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Graph } from '../../../../src/model/onnx/graph.ts';
-import { fileInt8Params, gatherInt8Rows, inlineInt8Params, int8CodesKey, int8ScalesKey, linearInt8, type Int8ParamSource } from '../../../../src/model/onnx/int8.ts';
+import { fileInt8Params, gatherInt8Rows, inlineInt8Params, int8CodesKey, int8ScalesKey, linearInt8, type Int8Activations, type Int8ParamSource } from '../../../../src/model/onnx/int8.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import { f32, i64 } from '../../../../src/model/tensor.ts';
 import { dequantizeInt8, quantizeInt8 } from '../../../../src/model/weights/quantize.ts';
@@ -21,12 +21,12 @@ const dir = mkdtempSync(join(tmpdir(), 'vace-int8-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A graph with y = x·Wᵀ (MatMulNBits) and rows = W[ids] (int8 gather), W from `source`. */
-function build(source: (g: Graph) => Int8ParamSource): Graph {
+function build(source: (g: Graph) => Int8ParamSource, activations: Int8Activations = 'float32'): Graph {
   const g = new Graph('int8');
   const x = g.input('x', 'float32', ['B', 'L', COLS]);
   const ids = g.input('ids', 'int64', ['B', 'L']);
   const w = source(g)('w.weight', [ROWS, COLS]);
-  const y = linearInt8(x, w);
+  const y = linearInt8(x, w, activations);
   expect(y.shape).toEqual(['B', 'L', ROWS]);
   g.output(y, 'y');
   const rows = gatherInt8Rows(w, ids);
@@ -59,6 +59,18 @@ describe('int8 weights in graphs', () => {
     }
     const want = Array.from(ids.data, (id) => Array.from(reference.subarray(Number(id) * COLS, (Number(id) + 1) * COLS))).flat();
     expect(Array.from(out.rows!.data as Float32Array)).toEqual(want);
+  });
+
+  it("with int8 activations (the CPU's fast path) the product stays within ~1 % of the weight-only one", async () => {
+    const exact = (await run(build((g) => inlineInt8Params(g, weights, 16)))).y!.data;
+    const fast = (await run(build((g) => inlineInt8Params(g, weights, 16), 'int8'))).y!.data;
+    let err2 = 0;
+    let ref2 = 0;
+    for (let i = 0; i < exact.length; i++) {
+      err2 += (Number(fast[i]) - Number(exact[i])) ** 2;
+      ref2 += Number(exact[i]) ** 2;
+    }
+    expect(Math.sqrt(err2 / ref2)).toBeLessThan(0.01);
   });
 
   it('codes stored in a safetensors file give the same results as quantising in memory', async () => {
