@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { DeviceChoice, DtypeChoice } from '../model/runtime/device.ts';
+import { UMT5_WEIGHT_FORMATS, type Umt5WeightFormat } from '../model/text/param-spec.ts';
 import { defaultModelsDir } from '../weight-store/index.ts';
 import { parseDevice, parseDtype } from './device.ts';
 import { CliError } from './io.ts';
@@ -17,6 +18,7 @@ export const MODEL_FLAG_OPTIONS = {
   dtype: { type: 'string' },
   threads: { type: 'string' },
   'models-dir': { type: 'string' },
+  'text-weights': { type: 'string' },
 } as const;
 
 /** The model flags' help lines, in the column layout of the command's usage text. */
@@ -27,6 +29,7 @@ export function modelFlagsHelp(column = 26): string {
     usageLine('--dtype T', 'auto | fp32 | fp16 (default auto: fp16 on webgpu/cuda, fp32 on cpu)', column),
     usageLine('--threads N', 'ONNX Runtime intra-op threads (default: all cores)', column),
     usageLine('--models-dir DIR', 'where weights live (default $VACE_MODELS_DIR or ~/.cache/vace-live/models)', column),
+    usageLine('--text-weights W', "text encoder weights f32 | int8 (default: the preset's)", column),
   ].join('\n');
 }
 
@@ -38,6 +41,8 @@ export interface ModelFlags {
   threads?: number;
   /** Absolute. */
   modelsDir: string;
+  /** Absent: the preset's default. */
+  textWeights?: Umt5WeightFormat;
 }
 
 /** An integer flag in [min, max]; undefined when absent. */
@@ -48,7 +53,7 @@ export function integerFlag(name: string, value: string | undefined, min: number
   return n;
 }
 
-export function parseModelFlags(values: { preset?: string; device?: string; dtype?: string; threads?: string; 'models-dir'?: string }): ModelFlags {
+export function parseModelFlags(values: { preset?: string; device?: string; dtype?: string; threads?: string; 'models-dir'?: string; 'text-weights'?: string }): ModelFlags {
   let device: DeviceChoice;
   let dtype: DtypeChoice;
   try {
@@ -58,11 +63,16 @@ export function parseModelFlags(values: { preset?: string; device?: string; dtyp
     throw new CliError((e as Error).message);
   }
   const threads = integerFlag('threads', values.threads, 1, 256);
+  const textWeights = values['text-weights']?.trim().toLowerCase();
+  if (textWeights !== undefined && !(UMT5_WEIGHT_FORMATS as readonly string[]).includes(textWeights)) {
+    throw new CliError(`--text-weights must be one of ${UMT5_WEIGHT_FORMATS.join(', ')}, got "${values['text-weights']}"`);
+  }
   return {
     preset: values.preset ?? 'demo',
     device,
     dtype,
     ...(threads !== undefined ? { threads } : {}),
     modelsDir: resolve(values['models-dir'] ?? defaultModelsDir()),
+    ...(textWeights !== undefined ? { textWeights: textWeights as Umt5WeightFormat } : {}),
   };
 }

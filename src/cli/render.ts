@@ -214,7 +214,7 @@ export async function runRenderCommand(argv: string[], io: CliIO = processIO): P
   const bar = new RenderProgressBar(io.stderr);
   let summary: RenderSummary;
   try {
-    bundle = await asCliError(() => loadPreset({ preset: o.model.preset, modelsDir: o.model.modelsDir, device, dtype, threads: o.model.threads, log }), [PresetLoadError]);
+    bundle = await asCliError(() => loadPreset({ preset: o.model.preset, modelsDir: o.model.modelsDir, device, dtype, threads: o.model.threads, textWeights: o.model.textWeights, log }), [PresetLoadError]);
     if (o.controlFlags.maskPng) {
       await control?.dispose?.();
       control = undefined;

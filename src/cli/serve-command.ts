@@ -54,11 +54,11 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   }
   const port = integerFlag('port', values.port, 0, 65535);
   const maxSessions = integerFlag('max-sessions', values['max-sessions'], 1, 1024);
-  const { preset, device: choice, dtype: dtypeChoice, threads, modelsDir } = parseModelFlags(values);
+  const { preset, device: choice, dtype: dtypeChoice, threads, modelsDir, textWeights } = parseModelFlags(values);
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
   const dtype = resolveDtype(dtypeChoice, device);
-  const bundle = await asCliError(() => loadPreset({ preset, modelsDir, device, dtype, threads, log }), [PresetLoadError]);
+  const bundle = await asCliError(() => loadPreset({ preset, modelsDir, device, dtype, threads, textWeights, log }), [PresetLoadError]);
   // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
   const w0 = performance.now();
   try {

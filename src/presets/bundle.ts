@@ -12,6 +12,7 @@ import type { TaeConfig } from '../model/tae/config.ts';
 import { TaeModel } from '../model/tae/model.ts';
 import { TaeStreamVae } from '../pipeline/tae-stream-vae.ts';
 import type { Umt5Config } from '../model/text/config.ts';
+import type { Umt5WeightFormat } from '../model/text/param-spec.ts';
 import { TextEncoderWorker } from '../model/text/encoder-worker.ts';
 import type { WanConfig } from '../model/wan/config.ts';
 import { WanModel } from '../model/wan/model.ts';
@@ -49,6 +50,8 @@ export interface LoadOptions {
   dtype?: ModelDtype;
   threads?: number;
   log?: (msg: string) => void;
+  /** The text encoder's weights, overriding the preset's `textWeights`. */
+  textWeights?: Umt5WeightFormat;
 }
 
 export async function loadDemoBundle(opts: LoadOptions): Promise<ModelBundle> {
@@ -70,6 +73,8 @@ export interface PresetModelConfig {
   wan: WanConfig;
   tae: TaeConfig;
   umt5: Umt5Config;
+  /** How the text encoder holds its weights (default f32; int8 where float32 would not fit in memory). */
+  textWeights?: Umt5WeightFormat;
   /** Latent chunk: frames per chunk and latent height × width (pixels = 8×). */
   latent: { frames: number; height: number; width: number };
   /** KV cache: frames kept as the attention sink, and the rolling window. */
@@ -106,6 +111,7 @@ export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & 
         config: cfg.umt5,
         session: { device: opts.device, dtype },
         cacheDir: opts.cacheDir ?? join(opts.modelsDir, 'converted'),
+        weights: opts.textWeights ?? cfg.textWeights ?? 'f32',
       }),
     ]);
     return makeBundle({

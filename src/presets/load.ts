@@ -4,6 +4,7 @@
  * long that took. Every failure is a PresetLoadError with one line a person can act on.
  */
 import type { Device, ModelDtype } from '../model/runtime/session.ts';
+import type { Umt5WeightFormat } from '../model/text/param-spec.ts';
 import { presetStatus } from '../weight-store/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { catalogueEntry } from './catalog.ts';
@@ -19,6 +20,8 @@ export interface PresetLoadOptions {
   /** Default fp32. */
   dtype?: ModelDtype;
   threads?: number;
+  /** The text encoder's weights; the preset's default when absent. */
+  textWeights?: Umt5WeightFormat;
   log: (msg: string) => void;
 }
 
@@ -41,7 +44,7 @@ export async function loadPreset(o: PresetLoadOptions): Promise<ModelBundle> {
   const t0 = performance.now();
   let bundle: ModelBundle;
   try {
-    bundle = await entry.loader.load(entry.preset, { modelsDir: o.modelsDir, device: o.device, dtype: o.dtype, threads: o.threads, log: o.log });
+    bundle = await entry.loader.load(entry.preset, { modelsDir: o.modelsDir, device: o.device, dtype: o.dtype, threads: o.threads, textWeights: o.textWeights, log: o.log });
   } catch (e) {
     throw new PresetLoadError(`preset "${o.preset}" could not be loaded: ${(e as Error).message.split('\n')[0]}`);
   }

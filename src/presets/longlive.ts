@@ -33,11 +33,15 @@ export interface LongLiveConfig extends PresetModelConfig {
   loraScale: number;
 }
 
-/** scope's LongLive defaults (longlive/model.yaml): 320×576, sink 3, window 12, LoRA rank = alpha = 256. */
+/**
+ * scope's LongLive defaults (longlive/model.yaml): 320×576, sink 3, window 12, LoRA rank = alpha =
+ * 256. The UMT5-XXL encoder runs with int8 weights (~6.4 GB) because float32 needs 22.7 GB.
+ */
 export const LONGLIVE_1_3B: LongLiveConfig = {
   wan: WAN_1_3B,
   tae: TAEW2_1,
   umt5: UMT5_XXL,
+  textWeights: 'int8',
   latent: { frames: 3, height: 40, width: 72 },
   sinkFrames: 3,
   windowFrames: 12,

@@ -12,7 +12,7 @@ import { Umt5Tokenizer } from './tokenizer.ts';
 serveWorker<EncoderWorkerProtocol>(async (init) => {
   const cfg = parseUmt5Config(init.config, `text encoder config for ${init.weightsPath}`);
   const tokenizer = Umt5Tokenizer.fromFile(init.tokenizerPath, { textLen: cfg.text_len });
-  const encoder = await Umt5Encoder.open(init.weightsPath, cfg, { ...init.session, cacheDir: init.cacheDir });
+  const encoder = await Umt5Encoder.open(init.weightsPath, cfg, { ...init.session, cacheDir: init.cacheDir, weights: init.weights });
   return {
     ready: { device: encoder.device },
     calls: {

@@ -1,5 +1,6 @@
 /** What the text-encoder worker (encoder-worker-main.ts) and its client (encoder-worker.ts) exchange. */
 import type { SessionOptions } from '../runtime/session.ts';
+import type { Umt5WeightFormat } from './param-spec.ts';
 import type { WorkerCall } from '../runtime/worker-protocol.ts';
 
 export interface EncoderWorkerInit {
@@ -12,6 +13,8 @@ export interface EncoderWorkerInit {
   readonly session?: Pick<SessionOptions, 'device' | 'threads' | 'dtype'>;
   /** Where a model too large for memory (umt5-xxl) is converted to (default: `converted/` beside the weights). */
   readonly cacheDir?: string;
+  /** float32 (default) or 8-bit weights (Umt5EncoderOptions.weights). */
+  readonly weights?: Umt5WeightFormat;
 }
 
 export interface EncodedPromptMessage {

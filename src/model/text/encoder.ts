@@ -4,6 +4,7 @@
  * size, length and prompt.
  */
 import { dirname, join } from 'node:path';
+import { inlineInt8Params, type Int8Activations } from '../onnx/int8.ts';
 import { paramSource } from '../onnx/params.ts';
 import { safetensorsWeights, type WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
@@ -13,11 +14,22 @@ import { SafetensorsFile } from '../weights/safetensors.ts';
 import type { Umt5Config } from './config.ts';
 import { buildUmt5EncoderGraph } from './graph.ts';
 import { checkUmt5Checkpoint, INLINE_WEIGHT_LIMIT, prepareOnDiskUmt5, umt5Float32Bytes } from './on-disk-model.ts';
+import { UMT5_INT8_BLOCK_SIZE, UMT5_WEIGHT_FORMATS, type Umt5WeightFormat } from './param-spec.ts';
 import { relativeBucketMatrix } from './relative-position.ts';
 
 export interface Umt5EncoderOptions extends SessionOptions {
   /** Also return embeddings, every block's output and every block's position bias. */
   debug?: boolean;
+  /**
+   * 'f32' (default): float32 weights, as the checkpoint's values widened. 'int8': the token
+   * embedding and every projection as symmetric 8-bit blocks of `int8BlockSize` columns
+   * (weights/quantize.ts), quantised at load time; umt5-xxl then needs ~6.4 GB instead of 22.7 GB.
+   */
+  weights?: Umt5WeightFormat;
+  /** Columns per int8 scale (a power of two ≥ 16; default UMT5_INT8_BLOCK_SIZE). */
+  int8BlockSize?: number;
+  /** With int8 weights: 'int8' (default) lets the CPU provider quantise activations too (~70× faster there); 'float32' is weight-only. */
+  int8Activations?: Int8Activations;
 }
 
 export interface Umt5Outputs {
@@ -40,23 +52,33 @@ export class Umt5Encoder {
     this.#session = session;
   }
 
+  /** Builds the encoder in memory from `weights` (quantising them first when opts.weights is 'int8'). */
   static async load(cfg: Umt5Config, weights: WeightReader, opts: Umt5EncoderOptions = {}): Promise<Umt5Encoder> {
-    const graph = buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { debug: opts.debug });
+    const format = checkFormat(opts.weights);
+    const blockSize = opts.int8BlockSize ?? UMT5_INT8_BLOCK_SIZE;
+    const graph = buildUmt5EncoderGraph(
+      cfg,
+      (g) => ({ p: paramSource(g, weights), int8: format === 'int8' ? inlineInt8Params(g, weights, blockSize) : undefined }),
+      { debug: opts.debug, int8Activations: format === 'int8' ? opts.int8Activations : undefined },
+    );
     return new Umt5Encoder(cfg, await ModelSession.fromGraph(graph, opts));
   }
 
   /**
    * Opens a checkpoint (safetensors, or a torch `.pth` in f32/bf16/f16) with the T5Encoder
    * state-dict keys. Models whose float32 weights exceed `inlineWeightLimit` (umt5-xxl) are
-   * converted once into `cacheDir` (default: `converted/` beside the checkpoint, float16 variant
-   * included when `dtype` is fp16) and opened from disk; smaller ones are built in memory.
+   * converted once into `cacheDir` (default: `converted/` beside the checkpoint; as float32 or
+   * int8, `opts.weights`, plus a float16 variant when `dtype` is fp16) and opened from disk;
+   * smaller ones are built in memory.
    */
   static async open(path: string, cfg: Umt5Config, opts: Umt5EncoderOptions & { cacheDir?: string; inlineWeightLimit?: number } = {}): Promise<Umt5Encoder> {
     const ckpt = openCheckpoint(path);
     try {
       checkUmt5Checkpoint(ckpt, cfg);
       if (umt5Float32Bytes(cfg) > (opts.inlineWeightLimit ?? INLINE_WEIGHT_LIMIT)) {
-        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), { debug: opts.debug }, opts.dtype);
+        const format = checkFormat(opts.weights);
+        const graphOpts = { debug: opts.debug, int8Activations: format === 'int8' ? opts.int8Activations : undefined };
+        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), graphOpts, { format, blockSize: opts.int8BlockSize }, opts.dtype);
         return new Umt5Encoder(cfg, await ModelSession.fromFile(modelPath, opts));
       }
       // F32 safetensors tensors are referenced by file offset (no copy); other formats are widened.
@@ -130,6 +152,12 @@ export class Umt5Encoder {
     this.#released = true;
     await this.#session.release();
   }
+}
+
+function checkFormat(format: Umt5WeightFormat | undefined): Umt5WeightFormat {
+  const f = format ?? 'f32';
+  if (!UMT5_WEIGHT_FORMATS.includes(f)) throw new Error(`UMT5 encoder: weights must be ${UMT5_WEIGHT_FORMATS.join(' or ')}, got ${JSON.stringify(format)}`);
+  return f;
 }
 
 function validateTokens(ids: Tensor<'int64'>, mask: Tensor<'int64'>, vocab: number): void {

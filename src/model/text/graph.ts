@@ -10,6 +10,7 @@
  * minimum (not added to); the FFN is fc1(x) ⊙ gelu_tanh(gate(x)); RMS norm eps 1e-6, no mean, no bias.
  */
 import { Graph, type Value } from '../onnx/graph.ts';
+import { gatherInt8Rows, linearInt8, type Int8Activations, type Int8ParamSource } from '../onnx/int8.ts';
 import { rmsNorm, type ParamSource } from '../onnx/nn.ts';
 import { add, cast, equal, gather, gelu, matmul, mul, reshape, softmax, transpose, unsqueeze, where } from '../onnx/ops.ts';
 import type { Umt5Config } from './config.ts';
@@ -17,6 +18,18 @@ import type { Umt5Config } from './config.ts';
 export interface Umt5GraphOptions {
   /** Also output `embeddings`, `block.i` (residual stream after block i) and `pos_bias.i` [1, H, L, L]. */
   debug?: boolean;
+  /** With int8 weights: how MatMulNBits treats activations (onnx/int8.ts; default 'int8', fast on CPU). */
+  int8Activations?: Int8Activations;
+}
+
+/**
+ * Where the graph's weights come from. With `int8`, the token embedding and every projection
+ * (umt5Int8Params) are 8-bit blocks; norms and position tables stay float32 from `p`.
+ */
+export interface Umt5ParamSources {
+  p: ParamSource;
+  int8?: Int8ParamSource;
+  int8Activations?: Int8Activations;
 }
 
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -26,8 +39,9 @@ const BIAS_SOFTMAX_FP32 = 'UMT5 position bias, key mask (float32 minimum) and so
 const FFN_OUT_FP32 = 'UMT5 FFN output projection and residual stream: T5 activations overflow half precision there (transformers keeps T5 "wo" in float32)';
 
 /** nn.Linear without bias on [..., in]: x · Wᵀ. The weight transpose is a constant ORT folds once. */
-function projection(x: Value, p: ParamSource, name: string, out: number, inp: number): Value {
-  return matmul(x, transpose(p(`${name}.weight`, [out, inp]), [1, 0]));
+function projection(x: Value, w: Umt5ParamSources, name: string, out: number, inp: number): Value {
+  if (w.int8) return linearInt8(x, w.int8(`${name}.weight`, [out, inp]), w.int8Activations);
+  return matmul(x, transpose(w.p(`${name}.weight`, [out, inp]), [1, 0]));
 }
 
 /** This block's additive bias [1, H, L, L] from its [num_buckets, H] table. */
@@ -36,7 +50,7 @@ function positionBias(p: ParamSource, prefix: string, buckets: Value, cfg: Umt5C
   return unsqueeze(transpose(gather(table, buckets), [2, 0, 1]), [0]);
 }
 
-function selfAttention(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config, bias: Value): Value {
+function selfAttention(x: Value, p: Umt5ParamSources, prefix: string, cfg: Umt5Config, bias: Value): Value {
   const H = cfg.num_heads;
   const c = cfg.dim_attn / H;
   const heads = (name: string) => reshape(projection(x, p, `${prefix}.attn.${name}`, cfg.dim_attn, cfg.dim), [0, 0, H, c]);
@@ -49,20 +63,24 @@ function selfAttention(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config
   return projection(out, p, `${prefix}.attn.o`, cfg.dim, cfg.dim_attn);
 }
 
-function feedForward(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config): Value {
+function feedForward(x: Value, p: Umt5ParamSources, prefix: string, cfg: Umt5Config): Value {
   const gate = gelu(projection(x, p, `${prefix}.ffn.gate.0`, cfg.dim_ffn, cfg.dim), 'tanh');
   const hidden = mul(projection(x, p, `${prefix}.ffn.fc1`, cfg.dim_ffn, cfg.dim), gate);
   return x.graph.fp32Region(FFN_OUT_FP32, () => projection(hidden, p, `${prefix}.ffn.fc2`, cfg.dim, cfg.dim_ffn));
 }
 
-export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => ParamSource, opts: Umt5GraphOptions = {}): Graph {
+/** `params` gives float32 weights only (a ParamSource) or float32 and int8 sources. */
+export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => ParamSource | Umt5ParamSources, opts: Umt5GraphOptions = {}): Graph {
   const g = new Graph('umt5_encoder');
-  const p = params(g);
+  const given = params(g);
+  const w: Umt5ParamSources = { ...(typeof given === 'function' ? { p: given } : given), int8Activations: opts.int8Activations };
+  const p = w.p;
   const ids = g.input('ids', 'int64', ['B', 'L']);
   const mask = g.input('mask', 'int64', ['B', 'L']);
   const buckets = g.input('rel_buckets', 'int64', ['L', 'L']);
 
-  let x = gather(p('token_embedding.weight', [cfg.vocab_size, cfg.dim]), ids); // [B, L, dim]
+  const table = 'token_embedding.weight';
+  let x = w.int8 ? gatherInt8Rows(w.int8(table, [cfg.vocab_size, cfg.dim]), ids) : gather(p(table, [cfg.vocab_size, cfg.dim]), ids); // [B, L, dim]
   if (opts.debug) g.output(x, 'embeddings');
   const keyMasked = unsqueeze(equal(mask, 0), [1, 2]); // [B, 1, 1, L]
   const floatMin = g.constant(FLOAT32_MIN);
@@ -73,9 +91,9 @@ export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => Par
       const pos = g.fp32Region(BIAS_SOFTMAX_FP32, () => positionBias(p, prefix, buckets, cfg));
       if (opts.debug) g.output(pos, `pos_bias.${i}`);
       const bias = g.fp32Region(BIAS_SOFTMAX_FP32, () => where(keyMasked, floatMin, pos)); // [B, H, L, L]
-      const attended = selfAttention(rmsNorm(x, p(`${prefix}.norm1.weight`, [cfg.dim]), cfg.eps), p, prefix, cfg, bias);
+      const attended = selfAttention(rmsNorm(x, p(`${prefix}.norm1.weight`, [cfg.dim]), cfg.eps), w, prefix, cfg, bias);
       x = g.fp32Region(FFN_OUT_FP32, () => add(x, attended));
-      const fed = feedForward(rmsNorm(x, p(`${prefix}.norm2.weight`, [cfg.dim]), cfg.eps), p, prefix, cfg);
+      const fed = feedForward(rmsNorm(x, p(`${prefix}.norm2.weight`, [cfg.dim]), cfg.eps), w, prefix, cfg);
       x = g.fp32Region(FFN_OUT_FP32, () => add(x, fed));
     });
     if (opts.debug) g.output(x, `block.${i}`);

@@ -23,6 +23,8 @@ export interface Checkpoint {
   dtype(key: string): CheckpointDType;
   /** A floating tensor widened to float32 (bf16/f16 exactly). Throws for integer tensors. */
   getF32(key: string): F32Tensor;
+  /** Rows [start, start + count) of a floating tensor, widened to float32; only formats that can read a slice have it. */
+  getF32Rows?(key: string, start: number, count: number): Float32Array;
   /** Any tensor: floats as float32, integers and bools as int64. */
   get(key: string): Tensor;
   close(): void;
@@ -50,6 +52,9 @@ class SafetensorsCheckpoint implements Checkpoint {
   }
   getF32(key: string): F32Tensor {
     return this.#file.getF32(key);
+  }
+  getF32Rows(key: string, start: number, count: number): Float32Array {
+    return this.#file.getF32Rows(key, start, count);
   }
   get(key: string): Tensor {
     return this.#file.get(key);

@@ -1,5 +1,20 @@
 /** Widening of half-precision storages to float32 (bit-exact). */
 
+/** float32 → bfloat16 (the top 16 bits), rounding to nearest even; NaN stays a (quiet) NaN. */
+export function f32ToBf16(src: Float32Array, dst = new Uint16Array(src.length)): Uint16Array {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  for (let i = 0; i < src.length; i++) {
+    const x = bits[i]!;
+    if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) {
+      dst[i] = (x >>> 16) | 0x40;
+      continue;
+    }
+    // Adding 0x7fff plus the kept LSB rounds half to even; a carry into the exponent is right (it rounds up to the next binade or to ∞).
+    dst[i] = ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+  }
+  return dst;
+}
+
 /** bfloat16 is the top 16 bits of a float32: shifting back is exact. */
 export function bf16ToF32(src: Uint16Array, dst = new Float32Array(src.length)): Float32Array {
   const out = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);

@@ -6,6 +6,7 @@
  * biases small, norm weights near 1, adaLN modulation offsets small.
  */
 import type { WeightReader } from './reader.ts';
+import { f32ToBf16 } from './dtype.ts';
 import { Xoshiro128 } from '../prng.ts';
 import { f32, type F32Tensor } from '../tensor.ts';
 import { writeSafetensors } from './safetensors-writer.ts';
@@ -37,6 +38,28 @@ export function randomTensor(seed: number, key: string, shape: readonly number[]
   return f32(shape, data);
 }
 
+/** Elements generated at once by randomTensorBf16 (even, so Box–Muller pairs never straddle a slice). */
+const BF16_SLICE = 1 << 22;
+
+/**
+ * randomTensor's values rounded to bfloat16, generated a slice at a time from the same stream, so a
+ * multi-GB tensor (umt5-xxl's embedding) never exists as float32.
+ */
+export function randomTensorBf16(seed: number, key: string, shape: readonly number[]): Uint16Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const rng = new Xoshiro128(seed, hashKey(key));
+  const { mean, std } = initFor(key, shape);
+  const out = new Uint16Array(n);
+  const slice = new Float32Array(Math.min(n, BF16_SLICE));
+  for (let start = 0; start < n; start += BF16_SLICE) {
+    const part = n - start < slice.length ? slice.subarray(0, n - start) : slice;
+    rng.fillNormal(part);
+    for (let i = 0; i < part.length; i++) part[i] = mean + std * part[i]!;
+    f32ToBf16(part, out.subarray(start, start + part.length));
+  }
+  return out;
+}
+
 export function randomWeights(spec: ParamShapes, seed: number, label = `random weights (seed ${seed})`): WeightReader {
   return {
     path: label,
@@ -55,13 +78,16 @@ export function randomWeights(spec: ParamShapes, seed: number, label = `random w
 }
 
 /**
- * Writes random weights for `spec` as an F32 safetensors file, one tensor generated at a time (for
+ * Writes random weights for `spec` as a safetensors file, one tensor generated at a time (for
  * worker threads and benchmarks that need a file of the real size without the real checkpoint).
- * The values are those `randomWeights(spec, seed)` returns.
+ * F32 (default): the values `randomWeights(spec, seed)` returns; BF16: those values rounded to
+ * bfloat16, the dtype most released checkpoints ship in.
  */
-export function writeRandomSafetensors(path: string, spec: ParamShapes, seed: number): void {
+export function writeRandomSafetensors(path: string, spec: ParamShapes, seed: number, opts: { dtype?: 'F32' | 'BF16'; metadata?: Record<string, string> } = {}): void {
+  const dtype = opts.dtype ?? 'F32';
   writeSafetensors(
     path,
-    [...spec].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape, data: () => randomTensor(seed, name, shape).data })),
+    [...spec].map(([name, shape]) => ({ name, dtype, shape, data: () => (dtype === 'BF16' ? randomTensorBf16(seed, name, shape) : randomTensor(seed, name, shape).data) })),
+    opts.metadata,
   );
 }

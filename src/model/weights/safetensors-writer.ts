@@ -62,9 +62,12 @@ export function safetensorsHeader(tensors: readonly Omit<TensorToWrite, 'data'>[
   return { header, sizes };
 }
 
+/** Node refuses a single write of more than 2 GiB − 1 bytes (umt5-xxl's float32 embedding is 4.2 GB). */
+const MAX_WRITE = 1 << 30;
+
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  while (done < bytes.length) done += writeSync(fd, bytes, done, Math.min(MAX_WRITE, bytes.length - done));
 }
 
 /** Writes `tensors` to `path` (parent folders created), atomically via a temporary file. */

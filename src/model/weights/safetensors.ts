@@ -116,6 +116,36 @@ export class SafetensorsFile {
     return { dtype: 'float32', shape: [...e.shape], data };
   }
 
+  /**
+   * Rows [start, start + count) of a floating tensor (along its first axis), widened to float32:
+   * one positioned read of just those rows, for tensors too large to widen whole.
+   */
+  getF32Rows(name: string, start: number, count: number): Float32Array {
+    const e = this.entry(name);
+    if (e.shape.length === 0) throw new Error(`${this.path}: tensor "${name}" is a scalar; it has no rows`);
+    const rows = e.shape[0]!;
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > rows) {
+      throw new Error(`${this.path}: rows [${start}, ${start + count}) of tensor "${name}" are outside [0, ${rows})`);
+    }
+    if (this.#fd === undefined) throw new Error(`${this.path} is closed`);
+    const rowElems = numel(e.shape.slice(1));
+    const item = ITEM_SIZE[e.dtype];
+    const b = readRange(this.#fd, e.fileOffset + start * rowElems * item, count * rowElems * item, this.path, `rows [${start}, ${start + count}) of "${name}"`);
+    const n = count * rowElems;
+    switch (e.dtype) {
+      case 'F32':
+        return new Float32Array(b.buffer, b.byteOffset, n);
+      case 'F16':
+        return f16ToF32(new Uint16Array(b.buffer, b.byteOffset, n));
+      case 'BF16':
+        return bf16ToF32(new Uint16Array(b.buffer, b.byteOffset, n));
+      case 'F64':
+        return Float32Array.from(new Float64Array(b.buffer, b.byteOffset, n));
+      default:
+        throw new Error(`${this.path}: tensor "${name}" has dtype ${e.dtype}, expected a floating type`);
+    }
+  }
+
   /** Any tensor, floats widened to float32, integers to int64. */
   get(name: string): Tensor {
     const e = this.entry(name);

@@ -19,6 +19,9 @@ describe('model flags', () => {
     expect(d.device).toBe('auto');
     expect(d.dtype).toBe('auto');
     expect(d).not.toHaveProperty('threads');
+    expect(d).not.toHaveProperty('textWeights');
+    expect(parseModelFlags({ 'text-weights': 'INT8' }).textWeights).toBe('int8');
+    expect(parseModelFlags({ 'text-weights': 'f32' }).textWeights).toBe('f32');
   });
 
   it('refuses a bad device, dtype or thread count with the flag named', () => {
@@ -26,13 +29,14 @@ describe('model flags', () => {
     expect(() => parseModelFlags({ dtype: 'int8' })).toThrow(/--dtype must be one of auto, fp32, fp16, got "int8"/);
     expect(() => parseModelFlags({ threads: '0' })).toThrow(/--threads must be an integer in \[1, 256\], got "0"/);
     expect(() => parseModelFlags({ threads: '1.5' })).toThrow(/--threads/);
+    expect(() => parseModelFlags({ 'text-weights': 'int4' })).toThrow(/--text-weights must be one of f32, int8, got "int4"/);
     expect(integerFlag('port', undefined, 0, 1)).toBeUndefined();
     expect(() => integerFlag('port', ' ', 0, 65535)).toThrow(/--port must be an integer/);
   });
 
   it('both commands print the same model-flag lines', () => {
-    const lines = (usage: string) => usage.split('\n').filter((l) => /^\s+--(preset|device|dtype|threads|models-dir)\b/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
-    expect(lines(SERVE_USAGE)).toHaveLength(5);
+    const lines = (usage: string) => usage.split('\n').filter((l) => /^\s+--(preset|device|dtype|threads|models-dir|text-weights)\b/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
+    expect(lines(SERVE_USAGE)).toHaveLength(6);
     expect(lines(SERVE_USAGE)).toEqual(lines(RENDER_USAGE));
     expect(lines(modelFlagsHelp())).toEqual(lines(SERVE_USAGE));
   });

@@ -77,6 +77,21 @@ describe('TextEncoderWorker', () => {
     expect(maxGap).toBeLessThan(elapsed / 2);
   });
 
+  it('loads int8 weights when asked (the preset default for UMT5-XXL)', async () => {
+    const int8 = await TextEncoderWorker.start({ tokenizerPath: dir, weightsPath: join(dir, 'encoder.safetensors'), config: RAW_CONFIG, session: { threads: 1 }, weights: 'int8' });
+    const ref = await Umt5Encoder.open(join(dir, 'encoder.safetensors'), cfg, { threads: 1, weights: 'int8' });
+    try {
+      const [got] = await int8.encodeMany(['a cat']);
+      const [exact] = await worker.encodeMany(['a cat']);
+      const batch = Umt5Tokenizer.fromFile(dir, { textLen: cfg.text_len }).encodeBatch(['a cat']);
+      const want = await ref.encodePromptEmbeds(batch.ids, batch.mask);
+      expect(Array.from(got!.embedding.data)).toEqual(Array.from(want.data));
+      expect(Array.from(got!.embedding.data)).not.toEqual(Array.from(exact!.embedding.data));
+    } finally {
+      await Promise.all([int8.close(), ref.release()]);
+    }
+  });
+
   it('reports a load failure naming the missing file, without throwing elsewhere', async () => {
     await expect(
       TextEncoderWorker.start({ tokenizerPath: dir, weightsPath: join(dir, 'missing.safetensors'), config: RAW_CONFIG }),

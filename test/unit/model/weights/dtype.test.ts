@@ -4,7 +4,7 @@
  * the ties, the overflow to infinity and the subnormal range; and the round trip over every half.
  */
 import { describe, expect, it } from 'vitest';
-import { bf16ToF32, f16ToF32, f32ToF16 } from '../../../../src/model/weights/dtype.ts';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../../../src/model/weights/dtype.ts';
 
 const f32Bits = (x: number) => new Uint32Array(Float32Array.of(x).buffer)[0]!;
 const fromBits = (u: number) => new Float32Array(Uint32Array.of(u).buffer)[0]!;
@@ -194,5 +194,22 @@ describe('f32ToF16', () => {
     const dst = new Uint16Array(3);
     expect(f32ToF16(Float32Array.of(1, -2, 0.5), dst)).toBe(dst);
     expect(Array.from(dst)).toEqual([0x3c00, 0xc000, 0x3800]);
+  });
+});
+
+describe('f32ToBf16', () => {
+  const toBf16 = (x: number) => f32ToBf16(Float32Array.of(x))[0]!;
+  it('keeps values bf16 can hold exactly and rounds the rest to nearest, ties to even', () => {
+    for (const h of [0x3f80, 0xbf80, 0x4049, 0x7f7f, 0x0080, 0x0001, 0x7f80, 0xff80, 0x0000, 0x8000]) expect(toBf16(bf16ToF32(Uint16Array.of(h))[0]!)).toBe(h);
+    expect(toBf16(fromBits(0x3f808000))).toBe(0x3f80); // tie, even stays
+    expect(toBf16(fromBits(0x3f818000))).toBe(0x3f82); // tie, odd rounds up
+    expect(toBf16(fromBits(0x3f808001))).toBe(0x3f81); // above the tie
+    expect(toBf16(fromBits(0x3f807fff))).toBe(0x3f80); // below the tie
+    expect(toBf16(fromBits(0x7f7fffff))).toBe(0x7f80); // largest float32 rounds to ∞
+    expect(toBf16(fromBits(0xff7fffff))).toBe(0xff80);
+  });
+  it('NaN stays NaN, never becomes ∞', () => {
+    for (const bits of [0x7fc00000, 0x7f800001, 0xffffffff]) expect(Number.isNaN(bf16ToF32(Uint16Array.of(toBf16(fromBits(bits))))[0])).toBe(true);
+    expect(f32Bits(1)).toBe(0x3f800000);
   });
 });

@@ -74,6 +74,17 @@ describe('safetensorsWeights', () => {
     expect(Array.from(reader.getF32('scalar').data)).toEqual([42]);
   });
 
+  it('getF32Rows reads a slice of rows, widened like getF32, and refuses rows outside the tensor', () => {
+    expect(Array.from(reader.getF32Rows!('blocks.0.w', 1, 1))).toEqual(Array.from(f32a.subarray(3, 6)));
+    expect(Array.from(reader.getF32Rows!('blocks.0.w', 0, 2))).toEqual(Array.from(f32a));
+    expect(Array.from(reader.getF32Rows!('f16', 1, 1))).toEqual([0.333251953125, 2 ** -24]);
+    expect(Array.from(reader.getF32Rows!('bf16', 2, 2))).toEqual([-0.5, Infinity]);
+    expect(reader.getF32Rows!('blocks.0.w', 2, 0).length).toBe(0);
+    expect(() => reader.getF32Rows!('blocks.0.w', 1, 2)).toThrow(`${path}: rows [1, 3) of tensor "blocks.0.w" are outside [0, 2)`);
+    expect(() => reader.getF32Rows!('scalar', 0, 1)).toThrow(/"scalar" is a scalar; it has no rows/);
+    expect(() => reader.getF32Rows!('i64', 0, 1)).toThrow(/dtype I64, expected a floating type/);
+  });
+
   it('getF32 of an integer tensor fails naming the file, tensor and dtype', () => {
     expect(() => reader.getF32('i64')).toThrow(`${path}: tensor "i64" has dtype I64, expected a floating type`);
     expect(() => reader.getF32('u8')).toThrow(/dtype U8, expected a floating type/);
