@@ -19,10 +19,9 @@ import { requireDevice } from './require-device.ts';
 
 const SUBSET = ['wan-dit', 'vace', 'causal-stream', 'umt5', 'tae'].map((name) => `test/golden/${name}.test.ts`);
 
-// One vitest run of the subset per entry, with these variables on top of VACE_DEVICE.
-// FP16: once the golden suite reads VACE_DTYPE (test/support/golden-device.ts), add
-// { VACE_DTYPE: 'fp16' } here, so that `npm test` checks the half-precision graphs on WebGPU too.
-const RUNS: readonly Readonly<Record<string, string>>[] = [{}];
+// One vitest run of the subset per entry, with these variables on top of VACE_DEVICE: the float32
+// graphs, then the half-precision ones (`--dtype auto` picks fp16 on a GPU provider).
+const RUNS: readonly Readonly<Record<string, string>>[] = [{ VACE_DTYPE: 'fp32' }, { VACE_DTYPE: 'fp16' }];
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length > 1) throw new Error('usage: tsx test/support/golden-subset.ts [webgpu|cuda]');
