@@ -4,7 +4,7 @@
  * imported lazily so `models` and `render` never load the HTTP/WebRTC stack.
  */
 import { parseArgs } from 'node:util';
-import { GeneratorRegistry } from '../stream/generators.ts';
+import { GeneratorRegistry, registerPreset } from '../stream/generators.ts';
 import { resolveDevice, resolveDtype } from '../model/runtime/device.ts';
 import { onceLogger } from './device.ts';
 import { integerFlag, MODEL_FLAG_OPTIONS, modelFlagsHelp, parseModelFlags } from './model-flags.ts';
@@ -69,7 +69,8 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   }
   log(`warm-up done in ${((performance.now() - w0) / 1000).toFixed(1)} s`);
   const registry = new GeneratorRegistry();
-  registry.register({ id: bundle.preset, title: bundle.preset, description: bundle.description }, () => bundle.createGenerator(), { makeDefault: true });
+  // The registry lists bundle.devices in /api/models: where the models really run, after any fallback.
+  registerPreset(registry, bundle, { makeDefault: true });
   let running;
   try {
     running = await startServer({ host: values.host, port, maxSessions, generators: registry, modelsDir, logger: opts.httpLog ?? true });

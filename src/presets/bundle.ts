@@ -29,6 +29,12 @@ export interface ModelBundle {
   readonly description: string;
   /** Random weights: output is abstract texture, not an image of the prompt. */
   readonly randomWeights: boolean;
+  /**
+   * Where each model actually runs: `device` unless a provider failed for it at load and the
+   * session seam retried on CPU (any one of its ORT sessions falling back makes it `cpu`), so a
+   * requested GPU that quietly became CPU shows here (the server lists it in /api/models).
+   */
+  readonly devices: ModelDevices;
   readonly width: number;
   readonly height: number;
   readonly device: Device;
@@ -42,6 +48,14 @@ export interface ModelBundle {
   warmUp(): Promise<void>;
   release(): Promise<void>;
 }
+
+// A type, not an interface, so that it is assignable to the server's Record<string, string>.
+export type ModelDevices = {
+  readonly dit: Device;
+  readonly tae: Device;
+  /** As reported by the encoder's worker thread. */
+  readonly textEncoder: string;
+};
 
 export interface LoadOptions {
   modelsDir: string;
@@ -98,13 +112,23 @@ export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & 
   const { config: cfg, files } = spec;
   const dtype = opts.dtype ?? 'fp32';
   const session = { device: opts.device, dtype, threads: opts.threads, onFallback: (d: Device, e: Error) => log(`${d} provider failed (${e.message.split('\n')[0]}); using CPU`) };
+  // Which models had a session fall back to CPU: the bundle reports it (ModelBundle.devices).
+  const fellBack = new Set<'dit' | 'tae'>();
+  const sessionOf = (model: 'dit' | 'tae') => ({
+    ...session,
+    onFallback: (d: Device, e: Error) => {
+      fellBack.add(model);
+      session.onFallback(d, e);
+    },
+  });
+  const deviceOf = (model: 'dit' | 'tae'): Device => (fellBack.has(model) ? 'cpu' : (opts.device ?? 'cpu'));
   const ditFile = new SafetensorsFile(files.dit);
   const taeCkpt = openCheckpoint(files.tae);
   try {
     const shape = { latentFrames: cfg.latent.frames, latentH: cfg.latent.height, latentW: cfg.latent.width };
     const [dit, tae, text] = await Promise.all([
-      WanModel.load(cfg.wan, safetensorsWeights(ditFile), shape, { ...session, cache: true, vace: true, vaceAttention: 'causal' }),
-      TaeModel.load(cfg.tae, taeCkpt, session),
+      WanModel.load(cfg.wan, safetensorsWeights(ditFile), shape, { ...sessionOf('dit'), cache: true, vace: true, vaceAttention: 'causal' }),
+      TaeModel.load(cfg.tae, taeCkpt, sessionOf('tae')),
       TextEncoderWorker.start({
         tokenizerPath: files.tokenizer,
         weightsPath: files.textEncoder,
@@ -121,6 +145,7 @@ export async function loadBundleFromFiles(spec: BundleSpec, opts: LoadOptions & 
       dit,
       tae,
       text,
+      devices: { dit: deviceOf('dit'), tae: deviceOf('tae'), textEncoder: text.device },
       sinkFrames: cfg.sinkFrames,
       windowFrames: cfg.windowFrames,
       device: opts.device ?? 'cpu',
@@ -139,6 +164,7 @@ export interface BundleParts {
   dit: WanModel;
   tae: TaeModel;
   text: TextEncoderWorker;
+  devices: ModelDevices;
   sinkFrames: number;
   windowFrames: number;
   device: Device;
@@ -157,6 +183,7 @@ export function makeBundle(parts: BundleParts): ModelBundle {
     preset: parts.preset,
     description: parts.description,
     randomWeights: parts.randomWeights,
+    devices: parts.devices,
     width: parts.dit.shape.latentW * 8,
     height: parts.dit.shape.latentH * 8,
     device: parts.device,

@@ -34,6 +34,20 @@ export interface LiveSessionOptions {
   readonly inputTimeoutMs?: number;
 }
 
+const WATCHDOG_TICK_MS = 500;
+
+/**
+ * Whether a camera that sent video has stopped: no packet for `timeoutMs`. A watchdog tick that
+ * comes late means the event loop was blocked (a long synchronous model run: ORT's WebGPU runs
+ * take seconds on a software driver); the packets that arrived meanwhile are still queued behind
+ * the timer, so such a tick never ends a session: the next on-time tick decides.
+ */
+export function inputStopped(t: { now: number; lastTick: number; lastPacketAt: number | undefined; timeoutMs: number }): boolean {
+  if (t.lastPacketAt === undefined) return false;
+  if (t.now - t.lastTick > 2 * WATCHDOG_TICK_MS) return false;
+  return t.now - t.lastPacketAt > t.timeoutMs;
+}
+
 export interface SessionStats extends PipelineStats {
   readonly id: string;
   readonly kind: SessionKind;
@@ -100,10 +114,12 @@ export class LiveSession {
     this.#pc = createPeer();
     this.#watchPeer(this.#pc, () => void this.close('the camera peer disconnected'));
     this.#pc.onDataChannel.subscribe((dc) => this.#attachChannel(dc));
+    let lastTick = performance.now();
     this.#watchdog = setInterval(() => {
-      const last = this.#ingest?.lastPacketAt;
-      if (last !== undefined && performance.now() - last > (opts.inputTimeoutMs ?? 4000)) void this.close('the camera stopped sending video');
-    }, 500);
+      const now = performance.now();
+      if (inputStopped({ now, lastTick, lastPacketAt: this.#ingest?.lastPacketAt, timeoutMs: opts.inputTimeoutMs ?? 4000 })) void this.close('the camera stopped sending video');
+      lastTick = now;
+    }, WATCHDOG_TICK_MS);
     // werift announces remote tracks while applying the offer, before answer() could subscribe per transceiver.
     this.#pc.ontrack = (e) => {
       if (e.track.kind === 'video') this.#startIngest(e.transceiver, e.track);

@@ -9,6 +9,8 @@ export interface GeneratorInfo {
   readonly id: string;
   readonly title: string;
   readonly description?: string;
+  /** Where the generator's models run, e.g. `{ dit: 'webgpu', tae: 'webgpu', textEncoder: 'webgpu' }` (after any CPU fallback). */
+  readonly devices?: Readonly<Record<string, string>>;
 }
 
 export interface GeneratorFactoryOptions {
@@ -70,12 +72,13 @@ export class GeneratorRegistry {
 export interface GeneratorSource {
   readonly preset: string;
   readonly description: string;
+  readonly devices?: Readonly<Record<string, string>>;
   createGenerator(): ChunkGenerator;
 }
 
 /** Registers a loaded preset so every session can make its own generator from it. */
 export function registerPreset(registry: GeneratorRegistry, source: GeneratorSource, options: { makeDefault?: boolean } = {}): () => void {
-  return registry.register({ id: source.preset, title: source.preset, description: source.description }, () => source.createGenerator(), options);
+  return registry.register({ id: source.preset, title: source.preset, description: source.description, ...(source.devices ? { devices: source.devices } : {}) }, () => source.createGenerator(), options);
 }
 
 /** The process-wide registry the server uses unless it is given another. */

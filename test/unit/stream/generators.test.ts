@@ -31,6 +31,12 @@ describe('GeneratorRegistry', () => {
     expect(r.has()).toBe(false);
   });
 
+  it("lists a preset's devices (where its models run after any CPU fallback) when it reports them", () => {
+    const r = new GeneratorRegistry();
+    registerPreset(r, { preset: 'demo', description: 'demo preset', devices: { dit: 'webgpu', tae: 'webgpu', textEncoder: 'cpu' }, createGenerator: () => fake('demo') });
+    expect(r.list()).toEqual([{ id: 'demo', title: 'demo', description: 'demo preset', devices: { dit: 'webgpu', tae: 'webgpu', textEncoder: 'cpu' } }]);
+  });
+
   it('refuses a second generator with the same id', () => {
     const r = new GeneratorRegistry();
     r.register({ id: 'a', title: 'a' }, () => fake('a'));
