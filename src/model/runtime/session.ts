@@ -8,6 +8,7 @@ import { readFileRange } from '../weights/read-range.ts';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../onnx/graph.ts';
+import type { KernelChoice } from '../onnx/kernels.ts';
 import { writeModel } from '../onnx/write-model.ts';
 
 /** Models with more weight bytes than this are loaded from a file with external data. */
@@ -25,6 +26,11 @@ export interface SessionOptions {
   onFallback?: (device: Device, error: Error) => void;
   /** Weight bytes above which fromGraph loads from a file with external data (default 1 GiB). */
   inlineLimitBytes?: number;
+  /**
+   * Fused kernels for the graphs a model builds (onnx/kernels.ts): 'auto' (default) takes the set
+   * chosen for `device`; 'fused' / 'plain' force one (tests prove both against upstream).
+   */
+  kernels?: KernelChoice;
 }
 
 export class ModelSession {

@@ -4,6 +4,7 @@
  * size, length and prompt.
  */
 import { dirname, join } from 'node:path';
+import { kernelSet } from '../onnx/kernels.ts';
 import { paramSource } from '../onnx/params.ts';
 import { safetensorsWeights, type WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
@@ -41,7 +42,7 @@ export class Umt5Encoder {
   }
 
   static async load(cfg: Umt5Config, weights: WeightReader, opts: Umt5EncoderOptions = {}): Promise<Umt5Encoder> {
-    const graph = buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { debug: opts.debug });
+    const graph = buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { debug: opts.debug, kernels: kernelSet(opts.device, opts.kernels) });
     return new Umt5Encoder(cfg, await ModelSession.fromGraph(graph, opts));
   }
 
@@ -56,7 +57,7 @@ export class Umt5Encoder {
     try {
       checkUmt5Checkpoint(ckpt, cfg);
       if (umt5Float32Bytes(cfg) > (opts.inlineWeightLimit ?? INLINE_WEIGHT_LIMIT)) {
-        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), { debug: opts.debug });
+        const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), { debug: opts.debug, kernels: kernelSet(opts.device, opts.kernels) });
         return new Umt5Encoder(cfg, await ModelSession.fromFile(modelPath, opts));
       }
       // F32 safetensors tensors are referenced by file offset (no copy); other formats are widened.

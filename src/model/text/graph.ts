@@ -9,7 +9,9 @@
  * attention logits are NOT scaled by 1/√c; where a key is masked the bias is REPLACED by the float32
  * minimum (not added to); the FFN is fc1(x) ⊙ gelu_tanh(gate(x)); RMS norm eps 1e-6, no mean, no bias.
  */
+import { fusedAttention } from '../onnx/fused.ts';
 import { Graph, type Value } from '../onnx/graph.ts';
+import type { KernelSet } from '../onnx/kernels.ts';
 import { rmsNorm, type ParamSource } from '../onnx/nn.ts';
 import { add, cast, equal, gather, gelu, matmul, mul, reshape, softmax, transpose, unsqueeze, where } from '../onnx/ops.ts';
 import type { Umt5Config } from './config.ts';
@@ -17,6 +19,8 @@ import type { Umt5Config } from './config.ts';
 export interface Umt5GraphOptions {
   /** Also output `embeddings`, `block.i` (residual stream after block i) and `pos_bias.i` [1, H, L, L]. */
   debug?: boolean;
+  /** Fused kernels to build with (kernels.ts); plain ops by default. */
+  kernels?: KernelSet;
 }
 
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -35,6 +39,11 @@ function positionBias(p: ParamSource, prefix: string, buckets: Value, cfg: Umt5C
 function selfAttention(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config, bias: Value): Value {
   const H = cfg.num_heads;
   const c = cfg.dim_attn / H;
+  if (x.graph.kernels.attention) {
+    const proj = (name: string) => projection(x, p, `${prefix}.attn.${name}`, cfg.dim_attn, cfg.dim);
+    const out = fusedAttention(proj('q'), proj('k'), proj('v'), H, { scale: 1, bias }); // unscaled logits (T5)
+    return projection(out, p, `${prefix}.attn.o`, cfg.dim, cfg.dim_attn);
+  }
   const heads = (name: string) => reshape(projection(x, p, `${prefix}.attn.${name}`, cfg.dim_attn, cfg.dim), [0, 0, H, c]);
   const q = transpose(heads('q'), [0, 2, 1, 3]); // [B, H, L, c]
   const k = transpose(heads('k'), [0, 2, 3, 1]); // [B, H, c, L]
@@ -51,7 +60,7 @@ function feedForward(x: Value, p: ParamSource, prefix: string, cfg: Umt5Config):
 }
 
 export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => ParamSource, opts: Umt5GraphOptions = {}): Graph {
-  const g = new Graph('umt5_encoder');
+  const g = new Graph('umt5_encoder', { kernels: opts.kernels });
   const p = params(g);
   const ids = g.input('ids', 'int64', ['B', 'L']);
   const mask = g.input('mask', 'int64', ['B', 'L']);

@@ -1,0 +1,69 @@
+/**
+ * Which fused onnxruntime kernels a graph is built with. A graph is built once for one execution
+ * provider, so the choice is made at build time (`new Graph(name, { kernels })`) and read by the
+ * builders in nn.ts / wan/block.ts / text/graph.ts, which emit either the fused contrib op
+ * (fused.ts) or the plain-op composition it replaces. Both compute the same maths; the fused ops
+ * only run faster where the provider has a real kernel for them.
+ *
+ * Kernels each provider registers in onnxruntime 1.30 (contrib_ops/{cpu,cuda,webgpu}/*_contrib_kernels.cc,
+ * float32; placement on webgpu checked here with session.disable_cpu_ep_fallback=1):
+ *
+ * | op (domain)                                      | cpu | cuda | webgpu |
+ * |--------------------------------------------------|-----|------|--------|
+ * | MultiHeadAttention (com.microsoft)               | yes | yes  | yes    |
+ * |   … with attention_bias [B or 1, H, Lq, Lk]      | yes | yes  | yes    |
+ * | GroupQueryAttention (com.microsoft)              | yes | fp16/bf16 only | yes |
+ * | RotaryEmbedding (com.microsoft), interleaved     | yes | yes  | yes    |
+ * | SimplifiedLayerNormalization (ai.onnx, ORT's)    | yes | yes  | yes    |
+ * | SkipSimplifiedLayerNormalization (com.microsoft) | yes | yes  | yes    |
+ *
+ * GroupQueryAttention is not used: CUDA has no float32 kernel and MHA covers our (non-grouped)
+ * heads. SkipSimplifiedLayerNormalization is not emitted by hand: only UMT5 has an Add feeding an
+ * RMSNorm, and ORT's SkipLayerNormFusion rewrites Add + SimplifiedLayerNormalization into it.
+ *
+ * CPU uses the plain set for attention: measured with `npm run bench:stream -- --config small
+ * --threads 2` (see the commit message), ORT's CPU MultiHeadAttention was not faster than our
+ * MatMul/Softmax composition. RMSNorm and RoPE are fused on CPU too (fewer passes over memory).
+ */
+
+/** Per-op switch: true emits the fused contrib op, false the plain composition. */
+export interface KernelSet {
+  /** com.microsoft.MultiHeadAttention for nn.attention and UMT5's biased attention. */
+  readonly attention: boolean;
+  /** SimplifiedLayerNormalization for nn.rmsNorm. */
+  readonly rmsNorm: boolean;
+  /** com.microsoft.RotaryEmbedding (interleaved) for Wan's 3-D RoPE. */
+  readonly rope: boolean;
+}
+
+export const PLAIN_KERNELS: KernelSet = Object.freeze({ attention: false, rmsNorm: false, rope: false });
+export const FUSED_KERNELS: KernelSet = Object.freeze({ attention: true, rmsNorm: true, rope: true });
+
+/** The execution providers we build for (the same names as runtime's Device). */
+export type KernelProvider = 'cpu' | 'webgpu' | 'cuda';
+
+/** 'auto': the set measured best for the provider; 'fused' / 'plain': force one set (tests, benchmarks). */
+export type KernelChoice = 'auto' | 'fused' | 'plain';
+export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'fused', 'plain'];
+
+const BY_PROVIDER: Readonly<Record<KernelProvider, KernelSet>> = {
+  cpu: Object.freeze({ attention: false, rmsNorm: true, rope: true }),
+  cuda: FUSED_KERNELS,
+  webgpu: FUSED_KERNELS,
+};
+
+export function kernelSet(provider: KernelProvider = 'cpu', choice: KernelChoice = 'auto'): KernelSet {
+  if (choice === 'fused') return FUSED_KERNELS;
+  if (choice === 'plain') return PLAIN_KERNELS;
+  if (choice !== 'auto') throw new Error(`kernel set must be one of ${KERNEL_CHOICES.join(', ')}, got "${String(choice)}"`);
+  const set = BY_PROVIDER[provider];
+  if (!set) throw new Error(`no kernel set for execution provider "${String(provider)}"`);
+  return set;
+}
+
+/** Parses a kernel-set name (e.g. from VACE_KERNELS); empty or undefined is 'auto'. */
+export function parseKernelChoice(value: string | undefined): KernelChoice {
+  const v = (value ?? '').trim().toLowerCase() || 'auto';
+  if (!(KERNEL_CHOICES as readonly string[]).includes(v)) throw new Error(`kernel set must be one of ${KERNEL_CHOICES.join(', ')}, got "${value}"`);
+  return v as KernelChoice;
+}
