@@ -5,7 +5,8 @@
  * start after the KV window has filled, so every call attends to a full window and rolls it.
  *
  *   npx tsx bench/stream.ts [--config tiny|small|medium|fixture|path.json] [--chunks N]
- *                           [--vace on|off|both] [--threads N] [--warmup fast|full] [--seed N] [--json]
+ *                           [--vace on|off|both] [--threads N] [--kernels auto|fused|plain]
+ *                           [--warmup fast|full] [--seed N] [--json]
  *
  * Weights: the fixture's own for `fixture`, otherwise seeded random F32 weights under the
  * upstream key names, generated once into .cache/bench/<config>.safetensors.
@@ -15,6 +16,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseKernelChoice, type KernelChoice } from '../src/model/onnx/kernels.ts';
 import { safetensorsWeights } from '../src/model/weights/reader.ts';
 import { f32, type F32Tensor } from '../src/model/tensor.ts';
 import { tokenGrid } from '../src/model/wan/config.ts';
@@ -35,6 +37,8 @@ const USAGE = `usage: npx tsx bench/stream.ts [options]
                       for configs under 5 GFLOP / under 1 TFLOP / above per chunk)
   --vace on|off|both  with VACE hints, without (plain model), or both (default) and the overhead
   --threads N         ORT intra-op threads (default: ORT's choice)
+  --kernels auto|fused|plain  fused ORT kernels (src/model/onnx/kernels.ts): the CPU set (auto, default),
+                      all fused, or none — to measure the choice
   --warmup fast|full  warm-up chunks run only the clean pass that fills the window (fast, default;
                       chunk 0 also one step) or every step (full)
   --seed N            seed of the random weights, noise, text and VACE context (default 1)
@@ -46,6 +50,7 @@ interface Options {
   chunks?: number;
   vace: 'on' | 'off' | 'both';
   threads?: number;
+  kernels: KernelChoice;
   warmup: 'fast' | 'full';
   seed: number;
   json: boolean;
@@ -59,6 +64,7 @@ function parseOptions(argv: string[]): Options {
       chunks: { type: 'string' },
       vace: { type: 'string', default: 'both' },
       threads: { type: 'string' },
+      kernels: { type: 'string', default: 'auto' },
       warmup: { type: 'string', default: 'fast' },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
@@ -82,7 +88,7 @@ function parseOptions(argv: string[]): Options {
   if (warmup !== 'fast' && warmup !== 'full') throw new Error(`--warmup must be fast or full, got "${warmup}"`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed needs an integer, got "${values.seed}"`);
-  return { config: values.config as string, chunks: posInt('chunks', values.chunks), vace, threads: posInt('threads', values.threads), warmup, seed, json: values.json as boolean };
+  return { config: values.config as string, chunks: posInt('chunks', values.chunks), vace, threads: posInt('threads', values.threads), kernels: parseKernelChoice(values.kernels as string), warmup, seed, json: values.json as boolean };
 }
 
 const median = (xs: readonly number[]): number => {
@@ -135,7 +141,7 @@ async function loadVariant(bc: StreamBenchConfig, weightsPath: string, vace: boo
   const { model: cfg, chunkFrames, latentH, latentW } = bc;
   const t0 = performance.now();
   const weights = safetensorsWeights(new SafetensorsFile(weightsPath));
-  const model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH, latentW }, { cache: true, vace, ...(opts.threads ? { threads: opts.threads } : {}) });
+  const model = await WanModel.load(cfg, weights, { latentFrames: chunkFrames, latentH, latentW }, { cache: true, vace, kernels: opts.kernels, ...(opts.threads ? { threads: opts.threads } : {}) });
   const loadMs = performance.now() - t0;
   const stream = new CausalStream(model, { sinkFrames: bc.sinkFrames, windowFrames: bc.windowFrames, steps: bc.steps });
   const contextEmb = await model.embedText(normalTensor([cfg.text_len, cfg.text_dim], opts.seed, 1));
@@ -234,7 +240,7 @@ function machine(threads: number | undefined, loadAtStart: number) {
 
 const fmt = (v: number | null, digits = 1) => (v === null || Number.isNaN(v) ? '–' : v.toFixed(digits));
 
-function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, weights: string, plan: { total: number; firstTimed: number; warmup: string }, results: VariantResult[], overheadPct: number | null): string {
+function table(bc: StreamBenchConfig, m: ReturnType<typeof machine> & { kernels: KernelChoice }, weights: string, plan: { total: number; firstTimed: number; warmup: string }, results: VariantResult[], overheadPct: number | null): string {
   const g = chunkGeometry(bc);
   const cfg = bc.model;
   const lines: string[] = [];
@@ -243,7 +249,7 @@ function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, weights: st
     `model: dim ${cfg.dim}, ${cfg.num_heads} heads, ffn ${cfg.ffn_dim}, ${cfg.num_layers} layers, VACE layers ${cfg.vace_layers?.join(',') ?? 'none'}; ` +
       `latent ${bc.latentH}×${bc.latentW}, ${g.tokens} tokens per ${bc.chunkFrames}-frame chunk; sink ${bc.sinkFrames}, window ${bc.windowFrames} frames; steps ${bc.steps.join(',')} + clean pass`,
   );
-  lines.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs; Node ${m.node}; onnxruntime-node ${m.onnxruntime}; ${m.ortThreadsNote}`);
+  lines.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs; Node ${m.node}; onnxruntime-node ${m.onnxruntime}; ${m.ortThreadsNote}; kernels ${m.kernels} (--kernels)`);
   const busy = Math.max(m.loadAverage.start, m.loadAverage.end) > m.logicalCpus;
   lines.push(`load average (1 min) at start ${m.loadAverage.start.toFixed(1)}, at end ${m.loadAverage.end.toFixed(1)}${busy ? ' — the machine was busy with other work: figures are inflated and noisy' : ''}`);
   lines.push(`weights: ${weights}`);
@@ -319,7 +325,7 @@ async function main(): Promise<void> {
   const on = results.find((r) => r.vace);
   const off = results.find((r) => !r.vace);
   const overheadPct = on && off ? (100 * (on.median.chunkMs - off.median.chunkMs)) / off.median.chunkMs : null;
-  const m = machine(opts.threads, loadAtStart);
+  const m = { ...machine(opts.threads, loadAtStart), kernels: opts.kernels };
   const text = table(bc, m, weightsNote, { total, firstTimed: timedFrom, warmup: opts.warmup }, results, overheadPct);
   const report = {
     bench: 'stream',

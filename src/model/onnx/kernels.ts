@@ -18,12 +18,17 @@
  * | SkipSimplifiedLayerNormalization (com.microsoft) | yes | yes  | yes    |
  *
  * GroupQueryAttention is not used: CUDA has no float32 kernel and MHA covers our (non-grouped)
- * heads. SkipSimplifiedLayerNormalization is not emitted by hand: only UMT5 has an Add feeding an
- * RMSNorm, and ORT's SkipLayerNormFusion rewrites Add + SimplifiedLayerNormalization into it.
+ * heads. SkipSimplifiedLayerNormalization (Add + RMSNorm in one) is not used either: Wan's RMSNorms
+ * are the q/k norms, never after a residual Add; only UMT5 (run once per prompt) has Add → RMSNorm,
+ * and using it there would mean restructuring its residual loop for one elementwise Add per norm.
+ * ORT 1.30 does not fuse Add + SimplifiedLayerNormalization by itself (checked on cpu and webgpu
+ * with optimizedModelFilePath).
  *
- * CPU uses the plain set for attention: measured with `npm run bench:stream -- --config small
- * --threads 2` (see the commit message), ORT's CPU MultiHeadAttention was not faster than our
- * MatMul/Softmax composition. RMSNorm and RoPE are fused on CPU too (fewer passes over memory).
+ * CPU uses the fused set too. Measured on the `small` bench config (720 tokens, a 2160-token KV
+ * window, 48 zero keys; 2 threads, variants interleaved run by run, medians of 20): main pass
+ * 147.6 ms plain → 142.1 ms fused, VACE hint pass 63.2 → 56.7 ms; attention alone or RMSNorm +
+ * RoPE alone each gave part of that. `npm run bench:stream -- --config small --threads 2
+ * --kernels plain|auto` compares the whole stream.
  */
 
 /** Per-op switch: true emits the fused contrib op, false the plain composition. */
@@ -47,7 +52,7 @@ export type KernelChoice = 'auto' | 'fused' | 'plain';
 export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'fused', 'plain'];
 
 const BY_PROVIDER: Readonly<Record<KernelProvider, KernelSet>> = {
-  cpu: Object.freeze({ attention: false, rmsNorm: true, rope: true }),
+  cpu: FUSED_KERNELS,
   cuda: FUSED_KERNELS,
   webgpu: FUSED_KERNELS,
 };

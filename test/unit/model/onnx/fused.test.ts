@@ -159,6 +159,8 @@ describe('kernel sets', () => {
   it('auto picks the provider set; fused / plain force one; bad names are refused', () => {
     expect(kernelSet('webgpu')).toEqual(FUSED_KERNELS);
     expect(kernelSet('cuda')).toEqual(FUSED_KERNELS);
+    expect(kernelSet('cpu')).toEqual(FUSED_KERNELS);
+    expect(kernelSet()).toEqual(FUSED_KERNELS);
     expect(kernelSet('cpu', 'fused')).toBe(FUSED_KERNELS);
     expect(kernelSet('webgpu', 'plain')).toBe(PLAIN_KERNELS);
     expect(new Graph('g').kernels).toBe(PLAIN_KERNELS);
