@@ -157,7 +157,7 @@ describe('fused RoPE (com.microsoft.RotaryEmbedding, interleaved) = Wan applyRop
 
 describe('kernel sets', () => {
   it('auto picks the provider set; fused / plain force one; bad names are refused', () => {
-    expect(kernelSet('webgpu')).toEqual(FUSED_KERNELS);
+    expect(kernelSet('webgpu')).toEqual({ attention: false, rmsNorm: true, rope: true });
     expect(kernelSet('cuda')).toEqual(FUSED_KERNELS);
     expect(kernelSet('cpu')).toEqual(FUSED_KERNELS);
     expect(kernelSet()).toEqual(FUSED_KERNELS);
