@@ -5,8 +5,8 @@
  * start after the KV window has filled, so every call attends to a full window and rolls it.
  *
  *   npx tsx bench/stream.ts [--config tiny|small|medium|fixture|path.json] [--chunks N]
- *                           [--vace on|off|both] [--device D] [--dtype T] [--threads N] [--warmup fast|full]
- *                           [--seed N] [--json]
+ *                           [--vace on|off|both] [--device D] [--dtype T] [--threads N]
+ *                           [--kernels auto|fused|plain] [--warmup fast|full] [--seed N] [--json]
  *
  * Weights: the fixture's own for `fixture`, otherwise seeded random F32 weights under the
  * upstream key names, generated once into .cache/bench/<config>.safetensors.
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { parseDevice, parseDtype } from '../src/cli/device.ts';
 import { resolveDevice, resolveDtype, type DeviceChoice, type DtypeChoice } from '../src/model/runtime/device.ts';
 import type { Device, ModelDtype } from '../src/model/runtime/session.ts';
+import { parseKernelChoice, type KernelChoice } from '../src/model/onnx/kernels.ts';
 import { safetensorsWeights } from '../src/model/weights/reader.ts';
 import { f32, type F32Tensor } from '../src/model/tensor.ts';
 import { tokenGrid } from '../src/model/wan/config.ts';
@@ -41,6 +42,8 @@ const USAGE = `usage: npx tsx bench/stream.ts [options]
   --device D          cpu | webgpu | cuda | auto (default cpu)
   --dtype T           fp32 | fp16 | auto (default auto: fp16 on webgpu/cuda, fp32 on cpu)
   --threads N         ORT intra-op threads (default: ORT's choice)
+  --kernels auto|fused|plain  fused ORT kernels (src/model/onnx/kernels.ts): the CPU set (auto, default),
+                      all fused, or none — to measure the choice
   --warmup fast|full  warm-up chunks run only the clean pass that fills the window (fast, default;
                       chunk 0 also one step) or every step (full)
   --seed N            seed of the random weights, noise, text and VACE context (default 1)
@@ -54,6 +57,7 @@ interface Options {
   device: DeviceChoice;
   dtype: DtypeChoice;
   threads?: number;
+  kernels: KernelChoice;
   warmup: 'fast' | 'full';
   seed: number;
   json: boolean;
@@ -69,6 +73,7 @@ function parseOptions(argv: string[]): Options {
       device: { type: 'string', default: 'cpu' },
       dtype: { type: 'string', default: 'auto' },
       threads: { type: 'string' },
+      kernels: { type: 'string', default: 'auto' },
       warmup: { type: 'string', default: 'fast' },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
@@ -99,6 +104,7 @@ function parseOptions(argv: string[]): Options {
     device: parseDevice(values.device),
     dtype: parseDtype(values.dtype),
     threads: posInt('threads', values.threads),
+    kernels: parseKernelChoice(values.kernels as string),
     warmup,
     seed,
     json: values.json as boolean,
@@ -166,6 +172,7 @@ async function loadVariant(bc: StreamBenchConfig, weightsPath: string, vace: boo
     vace,
     device: target.device,
     dtype: target.dtype,
+    kernels: opts.kernels,
     onFallback: (d, e) => {
       throw new Error(`stream bench: ${d} failed for a model (${e.message.split('\n')[0]}); the figures would be CPU ones`);
     },
@@ -269,7 +276,7 @@ function machine(threads: number | undefined, loadAtStart: number) {
 
 const fmt = (v: number | null, digits = 1) => (v === null || Number.isNaN(v) ? '–' : v.toFixed(digits));
 
-function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, target: Target, weights: string, plan: { total: number; firstTimed: number; warmup: string }, results: VariantResult[], overheadPct: number | null): string {
+function table(bc: StreamBenchConfig, m: ReturnType<typeof machine> & { kernels: KernelChoice }, target: Target, weights: string, plan: { total: number; firstTimed: number; warmup: string }, results: VariantResult[], overheadPct: number | null): string {
   const g = chunkGeometry(bc);
   const cfg = bc.model;
   const lines: string[] = [];
@@ -278,7 +285,7 @@ function table(bc: StreamBenchConfig, m: ReturnType<typeof machine>, target: Tar
     `model: dim ${cfg.dim}, ${cfg.num_heads} heads, ffn ${cfg.ffn_dim}, ${cfg.num_layers} layers, VACE layers ${cfg.vace_layers?.join(',') ?? 'none'}; ` +
       `latent ${bc.latentH}×${bc.latentW}, ${g.tokens} tokens per ${bc.chunkFrames}-frame chunk; sink ${bc.sinkFrames}, window ${bc.windowFrames} frames; steps ${bc.steps.join(',')} + clean pass`,
   );
-  lines.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs; Node ${m.node}; onnxruntime-node ${m.onnxruntime}; ${m.ortThreadsNote}`);
+  lines.push(`machine: ${m.cpu}, ${m.logicalCpus} logical CPUs; Node ${m.node}; onnxruntime-node ${m.onnxruntime}; ${m.ortThreadsNote}; kernels ${m.kernels} (--kernels)`);
   lines.push(`execution provider: ${target.device}, precision ${target.dtype}`);
   const busy = Math.max(m.loadAverage.start, m.loadAverage.end) > m.logicalCpus;
   lines.push(`load average (1 min) at start ${m.loadAverage.start.toFixed(1)}, at end ${m.loadAverage.end.toFixed(1)}${busy ? ' — the machine was busy with other work: figures are inflated and noisy' : ''}`);
@@ -358,7 +365,7 @@ async function main(): Promise<void> {
   const on = results.find((r) => r.vace);
   const off = results.find((r) => !r.vace);
   const overheadPct = on && off ? (100 * (on.median.chunkMs - off.median.chunkMs)) / off.median.chunkMs : null;
-  const m = machine(opts.threads, loadAtStart);
+  const m = { ...machine(opts.threads, loadAtStart), kernels: opts.kernels };
   const text = table(bc, m, target, weightsNote, { total, firstTimed: timedFrom, warmup: opts.warmup }, results, overheadPct);
   const report = {
     bench: 'stream',

@@ -1,10 +1,13 @@
 /**
  * The execution provider the golden suite runs the models on: `VACE_DEVICE=cpu|webgpu|cuda`
- * (default cpu), and the precision: `VACE_DTYPE=fp32|fp16` (default fp32). Same fixtures, same
+ * (default cpu), the precision `VACE_DTYPE=fp32|fp16` (default fp32) and the fused-kernel set
+ * `VACE_KERNELS=auto|fused|plain` (default auto: the provider's own set; `fused` on cpu proves the
+ * fused maths against upstream). Same fixtures, same
  * test names; under fp16 the comparisons use one relative RMS bound instead of the manifests'
  * float32 tolerances (FP16_RELATIVE_BOUND, applied in fixtures.ts). A provider that fails to start fails
  * the test instead of quietly running on CPU, so a green webgpu run means webgpu computed it.
  */
+import { parseKernelChoice } from '../../src/model/onnx/kernels.ts';
 import type { Device, ModelDtype, SessionOptions } from '../../src/model/runtime/session.ts';
 
 const DEVICES: readonly Device[] = ['cpu', 'webgpu', 'cuda'];
@@ -41,11 +44,12 @@ export function goldenDtype(value: string | undefined = process.env.VACE_DTYPE):
 export const FP16_RELATIVE_BOUND = 5e-2;
 
 /** Session options for every model a golden test loads. */
-export function goldenSession(): Pick<SessionOptions, 'device' | 'onFallback' | 'dtype'> {
+export function goldenSession(): Pick<SessionOptions, 'device' | 'onFallback' | 'dtype' | 'kernels'> {
   const device = goldenDevice();
   return {
     device,
     dtype: goldenDtype(),
+    kernels: parseKernelChoice(process.env.VACE_KERNELS),
     onFallback: (d, e) => {
       throw new Error(`VACE_DEVICE=${d}: the provider failed and the golden suite does not fall back to CPU: ${e.message.split('\n')[0]}`);
     },

@@ -3,6 +3,7 @@
  * a static shape; ops (see ops.ts) are plain functions over values; `toModel()` emits a
  * ModelProto that ORT, Netron and onnx.checker read.
  */
+import { PLAIN_KERNELS, type KernelSet } from './kernels.ts';
 import { ELEM_SIZE, ONNX_DTYPE, modelProtoType, type ElemType } from './proto.ts';
 
 /** A dimension: a number when static, a name when symbolic, null when unknown. */
@@ -102,6 +103,8 @@ export const MS_DOMAIN = 'com.microsoft';
 export class Graph {
   readonly name: string;
   readonly opset: number;
+  /** Which fused kernels the builders emit for this graph (kernels.ts); plain ops by default. */
+  readonly kernels: KernelSet;
   readonly #inputs: Value[] = [];
   readonly #outputs: Value[] = [];
   readonly #nodes: NodeRecord[] = [];
@@ -113,9 +116,10 @@ export class Graph {
   readonly #domains = new Set<string>();
   readonly #fp32Reasons: string[] = [];
 
-  constructor(name: string, opts: { opset?: number } = {}) {
+  constructor(name: string, opts: { opset?: number; kernels?: KernelSet } = {}) {
     this.name = name;
     this.opset = opts.opset ?? 21;
+    this.kernels = opts.kernels ?? PLAIN_KERNELS;
   }
 
   /** Run `fn` with node and value names prefixed by `prefix/` (readable graphs in Netron). */

@@ -2,6 +2,7 @@
  * Neural-network building blocks composed from ops.ts: the sub-graphs every model here shares.
  * Weights come from a `ParamSource` so the same builders serve fixtures and real checkpoints.
  */
+import { fusedAttention, fusedRmsNorm } from './fused.ts';
 import type { Value } from './graph.ts';
 import { add, div, exp, gemmTransB, layerNormalization, matmul, max, mul, neg, reduceMax, reduceMean, reduceSum, reshape, softmax, sqrt, sub, transpose } from './ops.ts';
 
@@ -21,6 +22,8 @@ export const SOFTMAX_FP32 = 'attention logits → probabilities: exp and the row
 
 /** RMSNorm over the last axis: x · rsqrt(mean(x²) + eps) · w (eps added inside the root, as PyTorch). */
 export function rmsNorm(x: Value, weight: Value | undefined, eps: number): Value {
+  // The fused op is in the region too: its float16 kernels' statistics precision differs by provider.
+  if (x.graph.kernels.rmsNorm) return x.graph.fp32Region(NORM_STATISTICS_FP32, () => fusedRmsNorm(x, weight, eps));
   const y = x.graph.fp32Region(NORM_STATISTICS_FP32, () => {
     const ms = reduceMean(mul(x, x), [-1]);
     return div(x, sqrt(add(ms, eps)));
@@ -43,6 +46,7 @@ export function layerNorm(x: Value, eps: number, p?: ParamSource, prefix?: strin
  * logit 0 and value 0 (the zero padding some upstream kernels attend to) without materialising them.
  */
 export function attention(q: Value, k: Value, v: Value, heads: number, opts: { zeroKeys?: number } = {}): Value {
+  if (q.graph.kernels.attention) return fusedAttention(q, k, v, heads, opts);
   const dim = q.staticShape()[1]!;
   const d = dim / heads;
   if (!Number.isInteger(d)) throw new Error(`attention: dim ${dim} not divisible by ${heads} heads`);

@@ -8,6 +8,7 @@ import { readFileRange } from '../weights/read-range.ts';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../onnx/graph.ts';
+import type { KernelChoice } from '../onnx/kernels.ts';
 import { writeModel } from '../onnx/write-model.ts';
 import { toFloat16 } from '../onnx/float16.ts';
 
@@ -31,6 +32,11 @@ export interface SessionOptions {
   inlineLimitBytes?: number;
   /** fromGraph: 'fp16' runs the graph's float16 variant (inputs and outputs stay float32). Default fp32. */
   dtype?: ModelDtype;
+  /**
+   * Fused kernels for the graphs a model builds (onnx/kernels.ts): 'auto' (default) takes the set
+   * chosen for `device`; 'fused' / 'plain' force one (tests prove both against upstream).
+   */
+  kernels?: KernelChoice;
 }
 
 export class ModelSession {

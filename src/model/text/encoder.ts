@@ -5,6 +5,7 @@
  */
 import { dirname, join } from 'node:path';
 import { inlineInt8Params, type Int8Activations } from '../onnx/int8.ts';
+import { kernelSet } from '../onnx/kernels.ts';
 import { paramSource } from '../onnx/params.ts';
 import { safetensorsWeights, type WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
@@ -59,7 +60,7 @@ export class Umt5Encoder {
     const graph = buildUmt5EncoderGraph(
       cfg,
       (g) => ({ p: paramSource(g, weights), int8: format === 'int8' ? inlineInt8Params(g, weights, blockSize) : undefined }),
-      { debug: opts.debug, int8Activations: format === 'int8' ? opts.int8Activations : undefined },
+      { debug: opts.debug, int8Activations: format === 'int8' ? opts.int8Activations : undefined, kernels: kernelSet(opts.device, opts.kernels) },
     );
     return new Umt5Encoder(cfg, await ModelSession.fromGraph(graph, opts));
   }
@@ -77,7 +78,7 @@ export class Umt5Encoder {
       checkUmt5Checkpoint(ckpt, cfg);
       if (umt5Float32Bytes(cfg) > (opts.inlineWeightLimit ?? INLINE_WEIGHT_LIMIT)) {
         const format = checkFormat(opts.weights);
-        const graphOpts = { debug: opts.debug, int8Activations: format === 'int8' ? opts.int8Activations : undefined };
+        const graphOpts = { debug: opts.debug, int8Activations: format === 'int8' ? opts.int8Activations : undefined, kernels: kernelSet(opts.device, opts.kernels) };
         const modelPath = prepareOnDiskUmt5(ckpt, cfg, opts.cacheDir ?? join(dirname(path), 'converted'), graphOpts, { format, blockSize: opts.int8BlockSize }, opts.dtype);
         return new Umt5Encoder(cfg, await ModelSession.fromFile(modelPath, opts));
       }

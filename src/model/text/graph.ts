@@ -9,8 +9,10 @@
  * attention logits are NOT scaled by 1/√c; where a key is masked the bias is REPLACED by the float32
  * minimum (not added to); the FFN is fc1(x) ⊙ gelu_tanh(gate(x)); RMS norm eps 1e-6, no mean, no bias.
  */
+import { fusedAttention } from '../onnx/fused.ts';
 import { Graph, type Value } from '../onnx/graph.ts';
 import { gatherInt8Rows, linearInt8, type Int8Activations, type Int8ParamSource } from '../onnx/int8.ts';
+import type { KernelSet } from '../onnx/kernels.ts';
 import { rmsNorm, type ParamSource } from '../onnx/nn.ts';
 import { add, cast, equal, gather, gelu, matmul, mul, reshape, softmax, transpose, unsqueeze, where } from '../onnx/ops.ts';
 import type { Umt5Config } from './config.ts';
@@ -20,6 +22,8 @@ export interface Umt5GraphOptions {
   debug?: boolean;
   /** With int8 weights: how MatMulNBits treats activations (onnx/int8.ts; default 'int8', fast on CPU). */
   int8Activations?: Int8Activations;
+  /** Fused kernels to build with (kernels.ts); plain ops by default. */
+  kernels?: KernelSet;
 }
 
 /**
@@ -53,6 +57,13 @@ function positionBias(p: ParamSource, prefix: string, buckets: Value, cfg: Umt5C
 function selfAttention(x: Value, p: Umt5ParamSources, prefix: string, cfg: Umt5Config, bias: Value): Value {
   const H = cfg.num_heads;
   const c = cfg.dim_attn / H;
+  if (x.graph.kernels.attention) {
+    const proj = (name: string) => projection(x, p, `${prefix}.attn.${name}`, cfg.dim_attn, cfg.dim);
+    // Unscaled logits (T5) and a float32-minimum mask: the whole fused op stays float32 (once per prompt).
+    const [q, k, v] = [proj('q'), proj('k'), proj('v')];
+    const out = x.graph.fp32Region(BIAS_SOFTMAX_FP32, () => fusedAttention(q, k, v, H, { scale: 1, bias }));
+    return projection(out, p, `${prefix}.attn.o`, cfg.dim, cfg.dim_attn);
+  }
   const heads = (name: string) => reshape(projection(x, p, `${prefix}.attn.${name}`, cfg.dim_attn, cfg.dim), [0, 0, H, c]);
   const q = transpose(heads('q'), [0, 2, 1, 3]); // [B, H, L, c]
   const k = transpose(heads('k'), [0, 2, 3, 1]); // [B, H, c, L]
@@ -71,7 +82,7 @@ function feedForward(x: Value, p: Umt5ParamSources, prefix: string, cfg: Umt5Con
 
 /** `params` gives float32 weights only (a ParamSource) or float32 and int8 sources. */
 export function buildUmt5EncoderGraph(cfg: Umt5Config, params: (g: Graph) => ParamSource | Umt5ParamSources, opts: Umt5GraphOptions = {}): Graph {
-  const g = new Graph('umt5_encoder');
+  const g = new Graph('umt5_encoder', { kernels: opts.kernels });
   const given = params(g);
   const w: Umt5ParamSources = { ...(typeof given === 'function' ? { p: given } : given), int8Activations: opts.int8Activations };
   const p = w.p;

@@ -4,6 +4,7 @@
  * The same function builds main blocks and VACE blocks (which share the structure).
  */
 import type { Value } from '../onnx/graph.ts';
+import { fusedRope } from '../onnx/fused.ts';
 import { attention, layerNorm, linear, rmsNorm, type ParamSource } from '../onnx/nn.ts';
 import { add, concat, gelu, mul, reshape, slice, sliceFrom, sub } from '../onnx/ops.ts';
 import type { TokenGrid, WanConfig } from './config.ts';
@@ -40,6 +41,7 @@ export function applyRope(x: Value, b: BlockContext): Value {
   const { dim, num_heads: H } = b.cfg;
   const c = dim / H / 2;
   return x.graph.fp32Region(ROPE_FP32, () => {
+    if (x.graph.kernels.rope) return fusedRope(x, reshape(b.ropeCos, [-1, c]), reshape(b.ropeSin, [-1, c]), H);
     const pairs = reshape(x, [0, H, c, 2]);
     const re = slice(pairs, [0], [1], [3]);
     const im = slice(pairs, [1], [2], [3]);

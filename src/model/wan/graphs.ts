@@ -9,6 +9,7 @@
  * context_scale is a runtime input: changing it never rebuilds a graph.
  */
 import { Graph, type Value } from '../onnx/graph.ts';
+import type { KernelSet } from '../onnx/kernels.ts';
 import { linear, type ParamSource } from '../onnx/nn.ts';
 import { add, concat, gather, gelu, gemmTransB, layerNormalization, mul, pad, reshape, silu, slice, transpose, unsqueeze } from '../onnx/ops.ts';
 import { attentionBlock, RESIDUAL_FP32, type BlockContext } from './block.ts';
@@ -102,10 +103,12 @@ export interface MainGraphOptions {
   hints?: boolean;
   /** Extra outputs for golden tests (embeddings, every block's output, head). */
   debug?: boolean;
+  /** Fused kernels to build with (onnx/kernels.ts); plain ops by default. */
+  kernels?: KernelSet;
 }
 
 export function buildMainGraph(cfg: WanConfig, shape: ChunkShape, p: (g: Graph) => Params, opts: MainGraphOptions = {}): Graph {
-  const g = new Graph('wan_dit');
+  const g = new Graph('wan_dit', { kernels: opts.kernels });
   const params = p(g);
   const grid = tokenGrid(cfg, shape.latentFrames, shape.latentH, shape.latentW);
   const L = grid.frames * grid.height * grid.width;
@@ -165,13 +168,15 @@ export interface HintGraphOptions {
   /** Zero keys appended in VACE self-attention (causal scope: pad the chunk to a multiple of 128 tokens). */
   zeroKeys?: number;
   debug?: boolean;
+  /** Fused kernels to build with (onnx/kernels.ts); plain ops by default. */
+  kernels?: KernelSet;
 }
 
 export function buildHintGraph(cfg: WanConfig, shape: ChunkShape, p: (g: Graph) => Params, opts: HintGraphOptions = {}): Graph {
   const vaceLayers = cfg.vace_layers;
   const vaceIn = cfg.vace_in_dim;
   if (!vaceLayers || vaceLayers.length === 0 || !vaceIn) throw new Error('the config has no VACE layers (vace_layers / vace_in_dim)');
-  const g = new Graph('wan_vace_hints');
+  const g = new Graph('wan_vace_hints', { kernels: opts.kernels });
   const params = p(g);
   const grid = tokenGrid(cfg, shape.latentFrames, shape.latentH, shape.latentW);
   const L = grid.frames * grid.height * grid.width;

@@ -3,6 +3,7 @@
  * hints, and the main pass (optionally attending to a KV cache). Inputs and outputs are our
  * own tensors; the RoPE tables and timestep sinusoid are computed here.
  */
+import { kernelSet } from '../onnx/kernels.ts';
 import { paramSource } from '../onnx/params.ts';
 import type { WeightReader } from '../weights/reader.ts';
 import { ModelSession, type SessionOptions } from '../runtime/session.ts';
@@ -72,13 +73,14 @@ export class WanModel {
   static async load(cfg: WanConfig, weights: WeightReader, shape: ChunkShape, opts: WanModelOptions = {}): Promise<WanModel> {
     const p = (g: Parameters<typeof paramSource>[0]) => paramSource(g, weights);
     const text = await ModelSession.fromGraph(buildTextEmbeddingGraph(cfg, p), opts);
-    const main = await ModelSession.fromGraph(buildMainGraph(cfg, shape, p, { cache: opts.cache, hints: opts.vace, debug: opts.debug }), opts);
+    const kernels = kernelSet(opts.device, opts.kernels);
+    const main = await ModelSession.fromGraph(buildMainGraph(cfg, shape, p, { cache: opts.cache, hints: opts.vace, debug: opts.debug, kernels }), opts);
     let hints: ModelSession | undefined;
     if (opts.vace) {
       const grid = tokenGrid(cfg, shape.latentFrames, shape.latentH, shape.latentW);
       const L = grid.frames * grid.height * grid.width;
       const zeroKeys = (opts.vaceAttention ?? 'causal') === 'causal' ? flexAttentionPadding(L) : 0;
-      hints = await ModelSession.fromGraph(buildHintGraph(cfg, shape, p, { zeroKeys, debug: opts.debug, contextFrames: opts.vaceContextFrames }), opts);
+      hints = await ModelSession.fromGraph(buildHintGraph(cfg, shape, p, { zeroKeys, debug: opts.debug, contextFrames: opts.vaceContextFrames, kernels }), opts);
     }
     return new WanModel(cfg, shape, text, main, hints, opts);
   }

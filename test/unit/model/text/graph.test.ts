@@ -6,6 +6,7 @@
  * invisible to real ones), symbolic batch and length, and the debug outputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUSED_KERNELS, PLAIN_KERNELS, type KernelSet } from '../../../../src/model/onnx/kernels.ts';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
 import type { Tensor } from '../../../../src/model/tensor.ts';
@@ -103,10 +104,16 @@ function maxDiff(a: M, b: M): number {
   return m;
 }
 
-describe('buildUmt5EncoderGraph', () => {
+// Every check runs with the plain ops and with the fused contrib ops (MultiHeadAttention with attention_bias, SimplifiedLayerNormalization).
+const KERNEL_SETS: [string, KernelSet][] = [
+  ['plain', PLAIN_KERNELS],
+  ['fused', FUSED_KERNELS],
+];
+
+describe.each(KERNEL_SETS)('buildUmt5EncoderGraph (%s kernels)', (_name, kernels) => {
   let session: ModelSession;
   beforeAll(async () => {
-    session = await ModelSession.fromGraph(buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { debug: true }), { threads: 1 });
+    session = await ModelSession.fromGraph(buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { debug: true, kernels }), { threads: 1 });
   });
   afterAll(async () => session?.release());
 
@@ -178,7 +185,7 @@ describe('buildUmt5EncoderGraph', () => {
   });
 
   it('without debug the graph has only context and prompt_embeds', async () => {
-    const s = await ModelSession.fromGraph(buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights)), { threads: 1 });
+    const s = await ModelSession.fromGraph(buildUmt5EncoderGraph(cfg, (g) => paramSource(g, weights), { kernels }), { threads: 1 });
     expect(s.outputNames).toEqual(['context', 'prompt_embeds']);
     const out = await s.run(feeds(ids, mask));
     await s.release();

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Graph, type Value } from '../../../../src/model/onnx/graph.ts';
+import { FUSED_KERNELS, PLAIN_KERNELS, type KernelSet } from '../../../../src/model/onnx/kernels.ts';
 import { paramSource } from '../../../../src/model/onnx/params.ts';
 import {  } from '../../../../src/model/weights/reader.ts';
 import { ModelSession } from '../../../../src/model/runtime/session.ts';
@@ -69,8 +70,8 @@ interface Variant {
   zeroKeys?: number;
 }
 
-async function runBlock(inp: Inputs, v: Variant = {}, reader: WeightReader = weights): Promise<Record<string, Tensor>> {
-  const g = new Graph('wan_block');
+async function runBlock(kernels: KernelSet, inp: Inputs, v: Variant = {}, reader: WeightReader = weights): Promise<Record<string, Tensor>> {
+  const g = new Graph('wan_block', { kernels });
   const x = g.input('x', 'float32', [L, D]);
   const b: BlockContext = {
     cfg,
@@ -208,10 +209,16 @@ function expectClose(got: Tensor, want: M, tol: number, what: string): void {
   expect(worst, `${what}: max |ORT − JS|`).toBeLessThan(tol);
 }
 
-describe('attentionBlock', () => {
+// Every check runs with the plain ops and with the fused contrib ops (onnx/fused.ts).
+const KERNEL_SETS: [string, KernelSet][] = [
+  ['plain', PLAIN_KERNELS],
+  ['fused', FUSED_KERNELS],
+];
+
+describe.each(KERNEL_SETS)('attentionBlock (%s kernels)', (_name, kernels) => {
   it('matches the JS reference: output, roped keys and raw values', async () => {
     const inp = inputs(1);
-    const got = await runBlock(inp);
+    const got = await runBlock(kernels, inp);
     const ref = reference(inp);
     expectClose(got.out!, ref.out, 1e-5, 'out');
     expectClose(got.k!, ref.k, 1e-5, 'k');
@@ -222,18 +229,18 @@ describe('attentionBlock', () => {
   it('over a KV cache: attends to the cached keys then the current ones from fresh_from on', async () => {
     const inp = inputs(2);
     for (const freshFrom of [0, 2, L]) {
-      const got = await runBlock(inp, { cache: true, freshFrom });
+      const got = await runBlock(kernels, inp, { cache: true, freshFrom });
       expectClose(got.out!, reference(inp, { cache: true, freshFrom }).out, 1e-5, `fresh_from ${freshFrom}`);
     }
     // The cache really is attended: the result differs from the cache-less block.
     const plain = reference(inp).out.flat();
-    const cached = (await runBlock(inp, { cache: true, freshFrom: 0 })).out!.data as Float32Array;
+    const cached = (await runBlock(kernels, inp, { cache: true, freshFrom: 0 })).out!.data as Float32Array;
     expect(Math.max(...plain.map((v, i) => Math.abs(v - cached[i]!)))).toBeGreaterThan(1e-3);
   });
 
   it('zero keys only add exp(0 − max) terms to the self-attention softmax', async () => {
     const inp = inputs(3);
-    const got = await runBlock(inp, { zeroKeys: 5 });
+    const got = await runBlock(kernels, inp, { zeroKeys: 5 });
     expectClose(got.out!, reference(inp, { zeroKeys: 5 }).out, 1e-5, 'zeroKeys 5');
     const without = reference(inp).out.flat();
     expect(Math.max(...without.map((v, i) => Math.abs(v - (got.out!.data as Float32Array)[i]!)))).toBeGreaterThan(1e-4);
@@ -246,14 +253,14 @@ describe('attentionBlock', () => {
       getF32: (k) => (zeroed.has(k) ? f32(weights.shape(k)) : weights.getF32(k)),
     };
     const inp = inputs(4);
-    const got = await runBlock(inp, {}, reader);
+    const got = await runBlock(kernels, inp, {}, reader);
     expect(Array.from(got.out!.data as Float32Array)).toEqual(Array.from(inp.x));
   });
 });
 
-describe('applyRope', () => {
+describe.each(KERNEL_SETS)('applyRope (%s kernels)', (_name, kernels) => {
   async function rope(x: Float32Array, cos: Float32Array, sin: Float32Array): Promise<F32Tensor> {
-    const g = new Graph('rope');
+    const g = new Graph('rope', { kernels });
     const xv = g.input('x', 'float32', [L, D]);
     const b = { cfg, grid, ropeCos: g.input('cos', 'float32', [L, 1, C, 1]), ropeSin: g.input('sin', 'float32', [L, 1, C, 1]) } as BlockContext;
     const out: Value = applyRope(xv, b);
