@@ -9,7 +9,8 @@ import { resolveDevice, resolveDtype } from '../model/runtime/device.ts';
 import { onceLogger } from './device.ts';
 import { integerFlag, MODEL_FLAG_OPTIONS, modelFlagsHelp, parseModelFlags } from './model-flags.ts';
 import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
-import { loadPreset, PresetLoadError } from '../presets/load.ts';
+import { PresetLoadError } from '../presets/load.ts';
+import { loadPresetInWorker } from '../presets/model-worker.ts';
 import { startServer } from './serve.ts';
 
 export const SERVE_USAGE = `usage: vace-live [serve] [options]
@@ -58,7 +59,8 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
   const dtype = resolveDtype(dtypeChoice, device);
-  const bundle = await asCliError(() => loadPreset({ preset, modelsDir, device, dtype, threads, textWeights, log }), [PresetLoadError]);
+  // The models run on their own thread so that no model run ever blocks WebRTC or HTTP here.
+  const bundle = await asCliError(() => loadPresetInWorker({ preset, modelsDir, device, dtype, threads, textWeights, log }), [PresetLoadError]);
   // Two throwaway chunks now, so the first viewer does not wait through ORT's first runs.
   const w0 = performance.now();
   try {

@@ -26,6 +26,8 @@ export interface WorkerClientOptions<P extends WorkerProtocol> {
   readonly maxPending?: number;
   /** How long close() waits for the worker to free its resources and stop (default 5000 ms). */
   readonly closeTimeoutMs?: number;
+  /** Lines the worker logs (serveWorker's `log`), while starting and after; dropped when absent. */
+  readonly onLog?: (line: string) => void;
 }
 
 interface Pending {
@@ -43,6 +45,7 @@ export class WorkerClient<P extends WorkerProtocol> {
   readonly #maxPending: number;
   readonly #closeTimeoutMs: number;
   readonly #pending = new Map<number, Pending>();
+  readonly #onLog: ((line: string) => void) | undefined;
   readonly #exit: Promise<void>;
   #nextId = 1;
   #exited = false;
@@ -55,6 +58,7 @@ export class WorkerClient<P extends WorkerProtocol> {
     this.ready = ready;
     this.#maxPending = opts.maxPending ?? 16;
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 5000;
+    this.#onLog = opts.onLog;
     worker.on('message', (m: ServiceMessage) => this.#onMessage(m));
     worker.on('error', (e) => this.#fail(new Error(`${this.name} worker crashed: ${e.message}`)));
     this.#exit = new Promise((resolve) =>
@@ -79,7 +83,8 @@ export class WorkerClient<P extends WorkerProtocol> {
         reject(e);
       };
       const onMessage = (m: ServiceMessage) => {
-        if (m.kind === 'ready') {
+        if (m.kind === 'log') opts.onLog?.(m.line);
+        else if (m.kind === 'ready') {
           cleanup();
           resolve(new WorkerClient(worker, opts, m.info as P['ready']));
         } else if (m.kind === 'start-error') stop(new Error(`${opts.name}: ${m.message}`));
@@ -96,6 +101,11 @@ export class WorkerClient<P extends WorkerProtocol> {
       worker.on('error', onError);
       worker.on('exit', onExit);
     });
+  }
+
+  /** Why the worker stopped serving (a crash or an unexpected exit); undefined while it serves. */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   /** Calls waiting for an answer now. */
@@ -145,6 +155,10 @@ export class WorkerClient<P extends WorkerProtocol> {
   }
 
   #onMessage(m: ServiceMessage): void {
+    if (m.kind === 'log') {
+      this.#onLog?.(m.line);
+      return;
+    }
     if (m.kind === 'closed') {
       // Everything is freed: end the thread now rather than waiting for its event loop to drain.
       void this.#worker.terminate();

@@ -34,8 +34,12 @@ export type ClientMessage =
   | { readonly kind: 'call'; readonly id: number; readonly name: string; readonly arg: unknown }
   | { readonly kind: 'close' };
 
-/** Worker → client. `ready` or `start-error` comes first, once; `closed` answers `close`. */
+/**
+ * Worker → client. `ready` or `start-error` comes first, once (only `log` lines may precede it);
+ * `closed` answers `close`.
+ */
 export type ServiceMessage =
+  | { readonly kind: 'log'; readonly line: string }
   | { readonly kind: 'ready'; readonly info: unknown }
   | { readonly kind: 'start-error'; readonly message: string }
   | { readonly kind: 'result'; readonly id: number; readonly value: unknown }

@@ -34,7 +34,11 @@ export interface WorkerService<P extends WorkerProtocol> {
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export function serveWorker<P extends WorkerProtocol>(start: (init: P['init']) => WorkerService<P> | Promise<WorkerService<P>>): void {
+/**
+ * `start` gets the client's init and a `log` that sends a line to the client's onLog (progress of
+ * a long load, e.g. a weight conversion, shown as it happens rather than after).
+ */
+export function serveWorker<P extends WorkerProtocol>(start: (init: P['init'], log: (line: string) => void) => WorkerService<P> | Promise<WorkerService<P>>): void {
   const port = parentPort;
   if (!port) throw new Error('serveWorker() must run on a worker thread (start it with WorkerClient.start)');
   const send = (m: ServiceMessage, transfer: readonly ArrayBuffer[] = []) => port.postMessage(m, transfer);
@@ -63,7 +67,7 @@ export function serveWorker<P extends WorkerProtocol>(start: (init: P['init']) =
   void (async () => {
     let service: WorkerService<P>;
     try {
-      service = await start((workerData as BootData).init as P['init']);
+      service = await start((workerData as BootData).init as P['init'], (line) => send({ kind: 'log', line: String(line) }));
     } catch (e) {
       send({ kind: 'start-error', message: messageOf(e) });
       port.close();
