@@ -1,22 +1,12 @@
 import type { InjectOptions } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../src/cli/serve.ts';
 import { liveFfmpegChildren } from '../../../src/media/ffmpeg-process.ts';
 import { GeneratorRegistry } from '../../../src/stream/generators.ts';
-
-/** An SDP offer from a real (werift) peer, as a browser would send. */
-async function makeOffer(direction: 'sendrecv' | 'sendonly' | 'recvonly' = 'sendrecv'): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
-  pc.addTransceiver('video', { direction });
-  await pc.setLocalDescription(await pc.createOffer());
-  if (pc.iceGatheringState !== 'complete') {
-    await new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve()));
-  }
-  return { pc, sdp: pc.localDescription!.sdp };
-}
+import { makeOffer } from '../../support/werift-offer.ts';
 
 let server: RunningServer;
 const peers: RTCPeerConnection[] = [];
