@@ -84,7 +84,7 @@ describe('access token in the browser client', () => {
     expect(await tokenFormShown(page)).toBe(false);
 
     await page.click('#start');
-    const id = await waitFor('a session', () => page.evaluate(() => window.vace.sessionId as string | null));
+    const id = await waitFor<string>('a session', async () => (await page.evaluate(() => window.vace.sessionId as string | null)) ?? undefined);
     expect(server.app.sessions.get(id)).toBeDefined();
     // The output link is what goes into an OBS browser source: it carries the token.
     const link = await page.evaluate(() => document.getElementById('output-link').getAttribute('href') as string);
