@@ -214,10 +214,10 @@ export function buildApp(opts: AppOptions): App {
 
   fastify.patch('/whep/:id/:viewer', async (_req, reply) => fail(reply, 405, 'trickle ICE is not supported; send all candidates in the offer'));
 
-  // ffmpeg.wasm core for the client's MP4 export, served from our own server (no CDN).
   // The page and its assets load without the token: the page itself asks for it.
   const clientDir = opts.clientDir ?? DEFAULT_CLIENT_DIR;
   publicRoutes(fastify, async (pub) => {
+    // ffmpeg.wasm core for the client's MP4 export, served from our own server (no CDN).
     if (existsSync(FFMPEG_CORE_DIR)) {
       await pub.register(fastifyStatic, { root: FFMPEG_CORE_DIR, prefix: '/vendor/ffmpeg-core/', decorateReply: false });
     }

@@ -238,6 +238,10 @@ describe('live server API', () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/sessions/nope/ws`);
     const err = await new Promise<Error>((r) => ws.once('error', r));
     expect(err.message).toMatch(/404/);
+    // A malformed escape in the id is just an unknown session, not an exception in the upgrade handler.
+    const bad = new WebSocket(`${server.url.replace('http', 'ws')}/api/sessions/%zz/ws`);
+    expect((await new Promise<Error>((r) => bad.once('error', r))).message).toMatch(/404/);
+    expect((await inject({ method: 'GET', url: '/api/health' })).json().ok).toBe(true);
   });
 
   it('says how to build the client when it is missing', async () => {
