@@ -3,13 +3,17 @@ import { DEFAULT_PARAMS, PARAMETERS, type SessionParams } from '../../src/stream
 import { MaskDrawing, type NormRect } from './mask-drawing.ts';
 import { readRange, setupInteger, setupRange, setupSelect, setupText, showRangeValue, tooltip } from './param-inputs.ts';
 import { OutputRecorder } from './recorder.ts';
-import { ServerError, createSession, request } from './signalling.ts';
+import { adoptTokenFromUrl, forgetToken, setToken, withAuthorization, withTokenParam } from './access-token.ts';
+import { ServerError, TokenNeededError, createSession, request } from './signalling.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   status: $<HTMLSpanElement>('status'),
   model: $<HTMLSpanElement>('model'),
   error: $<HTMLDivElement>('error'),
+  tokenForm: $<HTMLFormElement>('token-form'),
+  token: $<HTMLInputElement>('token'),
+  tokenNote: $<HTMLSpanElement>('token-note'),
   local: $<HTMLVideoElement>('local'),
   remote: $<HTMLVideoElement>('remote'),
   stats: $<HTMLPreElement>('stats'),
@@ -78,6 +82,15 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Shows the token field; a token sent and refused is dropped, so the next one typed replaces it. */
+function askForToken(reason: string): void {
+  forgetToken();
+  showError(null);
+  ui.tokenNote.textContent = reason;
+  ui.tokenForm.hidden = false;
+  ui.token.focus();
+}
+
 async function loadOptions(): Promise<void> {
   try {
     const res = await request('/api/models');
@@ -96,7 +109,8 @@ async function loadOptions(): Promise<void> {
     const opt = ui.mode.querySelector<HTMLOptionElement>('option[value="generate"]')!;
     if (gen && !gen.available) opt.textContent = 'generate (no model loaded)';
   } catch (err) {
-    showError(describe(err));
+    if (err instanceof TokenNeededError) askForToken(err.message);
+    else showError(describe(err));
   }
 }
 
@@ -289,7 +303,8 @@ async function start(): Promise<void> {
     delete params.mode; // sessions start in preview; generate is switched on once the model answers
     const session = await createSession(pc, { width: width - (width % 2), height: height - (height % 2), params });
     state.sessionId = session.id;
-    ui.outputLink.href = `/output.html?session=${encodeURIComponent(session.id)}`;
+    // With the token in it, so the link can be pasted into an OBS browser source as it is.
+    ui.outputLink.href = withTokenParam(`/output.html?session=${encodeURIComponent(session.id)}`);
     ui.outputLink.hidden = false;
     if (ui.mode.value === 'generate') void sendParams({ mode: 'generate' });
     ui.stop.disabled = false;
@@ -301,7 +316,8 @@ async function start(): Promise<void> {
       });
     }, 500);
   } catch (err) {
-    showError(describe(err));
+    if (err instanceof TokenNeededError) askForToken(err.message);
+    else showError(describe(err));
     await stop();
   } finally {
     ui.start.disabled = state.pc !== null;
@@ -325,7 +341,7 @@ async function stop(): Promise<void> {
   ui.record.disabled = true;
   ui.outputLink.hidden = true;
   setStatus('idle');
-  if (id) await fetch(`/api/sessions/${id}`, { method: 'DELETE' }).catch(() => undefined);
+  if (id) await fetch(`/api/sessions/${id}`, withAuthorization({ method: 'DELETE' })).catch(() => undefined);
 }
 
 async function uploadReference(file: File): Promise<void> {
@@ -342,6 +358,15 @@ async function uploadReference(file: File): Promise<void> {
 }
 
 function wire(): void {
+  ui.tokenForm.onsubmit = (e) => {
+    e.preventDefault();
+    const token = ui.token.value.trim();
+    if (!token) return;
+    setToken(token);
+    ui.token.value = '';
+    ui.tokenForm.hidden = true;
+    void loadOptions();
+  };
   ui.start.onclick = () => void start();
   ui.stop.onclick = () => void stop();
   const live: [HTMLElement, string, () => Record<string, unknown>][] = [
@@ -422,10 +447,12 @@ function wire(): void {
     }
   };
   window.addEventListener('pagehide', () => {
-    if (state.sessionId) navigator.sendBeacon?.(`/api/sessions/${state.sessionId}/end`);
+    // A beacon cannot carry headers: the token goes in the query.
+    if (state.sessionId) navigator.sendBeacon?.(withTokenParam(`/api/sessions/${state.sessionId}/end`));
   });
 }
 
+adoptTokenFromUrl();
 setupInputs();
 wire();
 void loadOptions();

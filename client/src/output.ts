@@ -1,9 +1,14 @@
-/** Output-only page for an OBS browser source or a second screen: /output.html?session=<id>. */
-import { ServerError, playWhep } from './signalling.ts';
+/**
+ * Output-only page for an OBS browser source or a second screen: /output.html?session=<id>, plus
+ * &token=<token> when the server has one (an OBS browser source cannot type it in).
+ */
+import { adoptTokenFromUrl } from './access-token.ts';
+import { ServerError, TokenNeededError, playWhep } from './signalling.ts';
 
 const video = document.getElementById('out') as HTMLVideoElement;
 const msg = document.getElementById('msg') as HTMLDivElement;
 const session = new URLSearchParams(location.search).get('session');
+adoptTokenFromUrl();
 
 async function play(): Promise<void> {
   if (!session) {
@@ -23,6 +28,11 @@ async function play(): Promise<void> {
       }
     };
   } catch (err) {
+    if (err instanceof TokenNeededError) {
+      // Retrying with the same token cannot help.
+      msg.textContent = `${err.message}. Open this page as /output.html?session=<id>&token=<token>.`;
+      return;
+    }
     msg.textContent = err instanceof ServerError ? err.message : `Cannot play the output: ${String(err)}`;
     setTimeout(() => void play(), 3000);
   }

@@ -1,6 +1,10 @@
 /** Talking to the server: creating sessions, WHEP playback, readable error messages. */
+import { withAuthorization } from './access-token.ts';
 
 export class ServerError extends Error {}
+
+/** The server wants its access token (none was sent, or the one sent is wrong). */
+export class TokenNeededError extends ServerError {}
 
 /** Turns a failed fetch or an error body into one sentence a user can act on. */
 export async function readError(res: Response): Promise<string> {
@@ -13,13 +17,15 @@ export async function readError(res: Response): Promise<string> {
   return `the server answered ${res.status} ${res.statusText}`;
 }
 
+/** fetch with the access token, turning failures into a ServerError with a readable sentence. */
 export async function request(url: string, init?: RequestInit): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, init);
+    res = await fetch(url, withAuthorization(init));
   } catch {
     throw new ServerError('The server cannot be reached. Is it still running?');
   }
+  if (res.status === 401) throw new TokenNeededError(await readError(res));
   if (!res.ok) throw new ServerError(await readError(res));
   return res;
 }

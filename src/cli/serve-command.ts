@@ -12,6 +12,7 @@ import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
 import { PresetLoadError } from '../presets/load.ts';
 import { loadPresetInWorker } from '../presets/model-worker.ts';
 import { startServer } from './serve.ts';
+import { ACCESS_FLAGS_HELP, parseAccessFlags } from './access-flags.ts';
 
 export const SERVE_USAGE = `usage: vace-live [serve] [options]
 
@@ -23,6 +24,7 @@ options:
   --host ADDR          listen address (default 127.0.0.1)
   --port N             listen port (default 8080)
   --max-sessions N     concurrent sessions (default: the server's)
+${ACCESS_FLAGS_HELP}
 ${modelFlagsHelp(23)}
   -h, --help           this text`;
 
@@ -41,6 +43,9 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
         host: { type: 'string' },
         port: { type: 'string' },
         'max-sessions': { type: 'string' },
+        token: { type: 'string' },
+        'cors-origin': { type: 'string', multiple: true },
+        'insecure-no-token': { type: 'boolean' },
         ...MODEL_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -55,6 +60,13 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   }
   const port = integerFlag('port', values.port, 0, 65535);
   const maxSessions = integerFlag('max-sessions', values['max-sessions'], 1, 1024);
+  // Before any model is loaded: a server that would be open to the network never gets that far.
+  let accessFlags;
+  try {
+    accessFlags = parseAccessFlags(values);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const { preset, device: choice, dtype: dtypeChoice, threads, modelsDir, textWeights } = parseModelFlags(values);
   const log = onceLogger(logTo(io));
   const { device } = await resolveDevice(choice, log);
@@ -75,12 +87,14 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
   registerPreset(registry, bundle, { makeDefault: true });
   let running;
   try {
-    running = await startServer({ host: values.host, port, maxSessions, generators: registry, modelsDir, logger: opts.httpLog ?? true });
+    running = await startServer({ host: values.host, port, maxSessions, generators: registry, modelsDir, logger: opts.httpLog ?? true, ...accessFlags });
   } catch (e) {
     await bundle.release();
     throw new CliError(`the server could not start: ${(e as Error).message.split('\n')[0]}`);
   }
   log(`vace-live is live at ${running.url} (preset ${bundle.preset}${bundle.randomWeights ? ': random weights, abstract output' : ''})`);
+  if (accessFlags.token !== undefined) log('every request needs the access token (Authorization: Bearer <token>, or ?token=<token> in the page URL)');
+  else if (accessFlags.insecureNoToken) log(`WARNING: no access token: anyone who can reach ${running.url} can use this server`);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {

@@ -1,8 +1,9 @@
 /**
  * `startServer(opts)`: the live server as a function (tests and the `vace-live` CLI call it),
  * plus a thin command line when this file is run directly:
- *   tsx src/cli/serve.ts [--host 127.0.0.1] [--port 8080] [--max-sessions 8]
+ *   tsx src/cli/serve.ts [--host 127.0.0.1] [--port 8080] [--max-sessions 8] [--token T] [--cors-origin O]…
  */
+import { parseArgs as parseFlags } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { AnnotatorWeights } from '../../controls/annotator-weights.ts';
 import { controlNeedsWeights, createControl, listControls } from '../../controls/registry.ts';
@@ -11,6 +12,8 @@ import { listPresets } from '../presets/catalog.ts';
 import { defaultModelsDir, presetStatus } from '../weight-store/index.ts';
 import { modelsFolderAnnotatorWeights } from './annotator-weights.ts';
 import { buildApp, type App } from '../server/app.ts';
+import { checkExposure, isLoopbackHost } from '../server/exposure.ts';
+import { ACCESS_FLAGS_HELP, parseAccessFlags } from './access-flags.ts';
 import { generators as defaultGenerators, type GeneratorRegistry } from '../stream/generators.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
 
@@ -26,6 +29,12 @@ export interface StartServerOptions {
   /** Where depth/scribble find their checkpoints (default: the models folder's). */
   readonly annotatorWeights?: AnnotatorWeights;
   readonly logger?: boolean;
+  /** Every request must present it (src/server/access.ts). Required for a non-loopback host. */
+  readonly token?: string;
+  /** Listen on a non-loopback host without a token anyway. */
+  readonly insecureNoToken?: boolean;
+  /** Origins whose pages may call the server (parsed, see src/server/cors.ts); default none: same-origin only. */
+  readonly corsOrigins?: readonly string[];
 }
 
 export interface RunningServer {
@@ -75,6 +84,8 @@ function presetLister(modelsDir: string): () => Promise<unknown[]> {
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+  checkExposure({ host: opts.host, token: opts.token, insecureNoToken: opts.insecureNoToken });
+  const host = opts.host ?? '127.0.0.1';
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const app = buildApp({
     controls: opts.controls ?? registryControls(opts.annotatorWeights ?? modelsFolderAnnotatorWeights(modelsDir)),
@@ -83,8 +94,13 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     clientDir: opts.clientDir,
     listPresets: presetLister(modelsDir),
     logger: opts.logger,
+    access: {
+      token: opts.token,
+      corsOrigins: opts.corsOrigins,
+      // Open on loopback: only pages that address it as localhost may (no DNS rebinding).
+      loopbackHostsOnly: opts.token === undefined && isLoopbackHost(host),
+    },
   });
-  const host = opts.host ?? '127.0.0.1';
   await app.fastify.listen({ host, port: opts.port ?? 8080 });
   const addr = app.fastify.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 8080);
@@ -96,28 +112,37 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
   };
 }
 
+const USAGE = `usage: tsx src/cli/serve.ts [options]
+  --host ADDR          listen address (default 127.0.0.1)
+  --port N             listen port (default 8080)
+  --max-sessions N     concurrent sessions (default 8)
+${ACCESS_FLAGS_HELP}`;
+
 function parseArgs(argv: string[]): StartServerOptions {
-  const out: { host?: string; port?: number; maxSessions?: number } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    const num = (name: string) => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${name} needs a whole number, got '${value ?? ''}'`);
-      i++;
-      return n;
-    };
-    if (flag === '--host') {
-      if (!value) throw new Error('--host needs an address');
-      out.host = value;
-      i++;
-    } else if (flag === '--port') out.port = num('--port');
-    else if (flag === '--max-sessions') out.maxSessions = num('--max-sessions');
-    else if (flag === '--help' || flag === '-h') {
-      console.log('usage: serve [--host 127.0.0.1] [--port 8080] [--max-sessions 8]');
-      process.exit(0);
-    } else throw new Error(`unknown option '${flag}' (try --help)`);
+  const { values } = parseFlags({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'max-sessions': { type: 'string' },
+      token: { type: 'string' },
+      'cors-origin': { type: 'string', multiple: true },
+      'insecure-no-token': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return out;
+  const num = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} needs a whole number, got '${value}'`);
+    return n;
+  };
+  return { host: values.host, port: num('port', values.port), maxSessions: num('max-sessions', values['max-sessions']), ...parseAccessFlags(values) };
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {

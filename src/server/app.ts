@@ -2,12 +2,13 @@
  * The HTTP side: JSON REST API, WHIP ingest and WHEP egress (RFC 9725 style: POST an SDP offer,
  * 201 + Location + SDP answer; DELETE the Location to end), a WebSocket for parameters and live
  * stats, and the built client as static files. Every bad request gets a 4xx with a sentence that
- * says what was wrong; nothing a client sends can take the server down.
+ * says what was wrong; nothing a client sends can take the server down. Who may call it (token,
+ * CORS, Host) is decided in one place, ./access.ts, for every route and the WebSocket upgrade.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { BadOfferError, checkOfferSdp } from '../media/peer.ts';
@@ -15,6 +16,8 @@ import { decodeReferenceImage, type RgbImage } from '../pipeline/reference-image
 import type { GeneratorRegistry } from '../stream/generators.ts';
 import { describeIssues, sessionParamsPatchSchema } from '../stream/params.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
+import { AccessControl, PUBLIC_ROUTE, publicRoutes, type AccessOptions } from './access.ts';
+import { redactToken } from './access-token.ts';
 import { InvalidSessionParamsError, SessionLimitError, SessionManager } from './session-manager.ts';
 
 export interface AppOptions {
@@ -26,6 +29,8 @@ export interface AppOptions {
   /** Presets of the catalogue with their download state (src/presets/catalog.ts, src/weight-store). */
   readonly listPresets?: () => Promise<unknown[]>;
   readonly logger?: boolean;
+  /** Token, allowed CORS origins, Host check (src/server/access.ts); default: open, same-origin. */
+  readonly access?: AccessOptions;
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,7 +53,9 @@ export interface App {
 }
 
 export function buildApp(opts: AppOptions): App {
-  const fastify = Fastify({ logger: opts.logger ?? false, bodyLimit: 12 * 1024 * 1024 });
+  const fastify = Fastify({ logger: opts.logger ? { serializers: { req: logRequest } } : false, bodyLimit: 12 * 1024 * 1024 });
+  const access = new AccessControl(opts.access);
+  access.install(fastify);
   const log = (m: string) => fastify.log.info(m);
   const sessions = new SessionManager({ controls: opts.controls, generators: opts.generators, maxSessions: opts.maxSessions, log });
 
@@ -71,7 +78,13 @@ export function buildApp(opts: AppOptions): App {
   };
   const noSession = (reply: FastifyReply, id: string) => fail(reply, 404, `no session with id '${id}' (it may have ended)`);
 
-  fastify.get('/api/health', async () => ({ ok: true, sessions: sessions.size, uptimeS: Math.round(process.uptime()) }));
+  // Open without the token (monitoring, and the page learns whether to ask for one); without it,
+  // it tells nothing beyond that the server is up.
+  fastify.get('/api/health', PUBLIC_ROUTE, async (req) =>
+    req.accessGranted
+      ? { ok: true, tokenRequired: access.tokenRequired, sessions: sessions.size, uptimeS: Math.round(process.uptime()) }
+      : { ok: true, tokenRequired: access.tokenRequired },
+  );
 
   fastify.get('/api/models', async () => ({
     presets: (await opts.listPresets?.()) ?? [],
@@ -201,20 +214,23 @@ export function buildApp(opts: AppOptions): App {
 
   fastify.patch('/whep/:id/:viewer', async (_req, reply) => fail(reply, 405, 'trickle ICE is not supported; send all candidates in the offer'));
 
-  // ffmpeg.wasm core for the client's MP4 export, served from our own server (no CDN).
-  if (existsSync(FFMPEG_CORE_DIR)) {
-    void fastify.register(fastifyStatic, { root: FFMPEG_CORE_DIR, prefix: '/vendor/ffmpeg-core/', decorateReply: false });
-  }
+  // The page and its assets load without the token: the page itself asks for it.
   const clientDir = opts.clientDir ?? DEFAULT_CLIENT_DIR;
-  if (existsSync(clientDir)) {
-    void fastify.register(fastifyStatic, { root: clientDir, prefix: '/' });
-  } else {
-    fastify.get('/', async (_req, reply) =>
-      reply.type('text/plain').send(`The browser client is not built yet: run "npm run build:client" (looked in ${clientDir}). The API is at /api.`),
-    );
-  }
+  publicRoutes(fastify, async (pub) => {
+    // ffmpeg.wasm core for the client's MP4 export, served from our own server (no CDN).
+    if (existsSync(FFMPEG_CORE_DIR)) {
+      await pub.register(fastifyStatic, { root: FFMPEG_CORE_DIR, prefix: '/vendor/ffmpeg-core/', decorateReply: false });
+    }
+    if (existsSync(clientDir)) {
+      await pub.register(fastifyStatic, { root: clientDir, prefix: '/' });
+    } else {
+      pub.get('/', async (_req, reply) =>
+        reply.type('text/plain').send(`The browser client is not built yet: run "npm run build:client" (looked in ${clientDir}). The API is at /api.`),
+      );
+    }
+  });
 
-  attachWebSocket(fastify, sessions);
+  attachWebSocket(fastify, sessions, access);
   fastify.addHook('onClose', async () => {
     await sessions.closeAll();
   });
@@ -222,11 +238,12 @@ export function buildApp(opts: AppOptions): App {
 }
 
 /** ws://host/api/sessions/:id/ws — the same messages as the data channel, plus stats pushed twice a second. */
-function attachWebSocket(fastify: FastifyInstance, sessions: SessionManager): void {
+function attachWebSocket(fastify: FastifyInstance, sessions: SessionManager, access: AccessControl): void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   fastify.server.on('upgrade', (req, socket, head) => {
+    if (access.refuseUpgrade(req, socket)) return;
     const m = /^\/api\/sessions\/([^/?]+)\/ws(?:\?.*)?$/.exec(req.url ?? '');
-    const session = m ? sessions.get(decodeURIComponent(m[1])) : undefined;
+    const session = m ? sessions.get(safeDecode(m[1]!)) : undefined;
     if (!session) {
       socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nno such session\n`);
       return;
@@ -253,4 +270,18 @@ function attachWebSocket(fastify: FastifyInstance, sessions: SessionManager): vo
     for (const ws of wss.clients) ws.terminate();
     wss.close();
   });
+}
+
+/** decodeURIComponent that answers a malformed escape ('%zz') with the raw text instead of throwing. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** What the request log records of a request: never a `?token=` value. */
+function logRequest(req: FastifyRequest) {
+  return { method: req.method, url: redactToken(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }

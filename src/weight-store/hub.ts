@@ -19,9 +19,21 @@ export function hubBaseUrl(explicit?: string): string {
   return raw.replace(/\/+$/, '');
 }
 
-/** `${hub}/${repo}/resolve/${revision}/${file}`, each path segment percent-encoded. */
+/**
+ * `${hub}/${repo}/resolve/${revision}/${file}`, each path segment percent-encoded. A '.' or '..'
+ * segment is refused: the URL parser would resolve it and fetch another file of the hub.
+ */
 export function resolveUrl(hub: string, repo: string, revision: string, file: string): string {
-  const enc = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+  const enc = (p: string) =>
+    p
+      .split('/')
+      .map((seg) => {
+        if (seg === '.' || seg === '..' || seg === '') throw new Error(`hub path "${p}" has an empty, "." or ".." segment`);
+        return encodeURIComponent(seg);
+      })
+      .join('/');
+  // The revision is one segment (a '/' in a branch name is encoded), so only it as a whole can be a dot segment.
+  if (revision === '.' || revision === '..' || revision === '') throw new Error(`hub revision "${revision}" is not a revision`);
   return `${hub.replace(/\/+$/, '')}/${enc(repo)}/resolve/${encodeURIComponent(revision)}/${enc(file)}`;
 }
 

@@ -31,6 +31,7 @@ export type {
   RemovePresetResult,
 } from './manager.ts';
 export { ModelDownloadError, formatBytes } from './errors.ts';
+export { PathEscapeError } from './contained-path.ts';
 export type { DownloadErrorCode } from './errors.ts';
 export type { ProgressEvent, ProgressListener, ProgressPhase } from './progress-events.ts';
 export { createTerminalProgress, formatProgressLine, formatDuration } from './progress.ts';

@@ -13,6 +13,7 @@ import { defaultModelsDir, hubBaseUrl, hubToken, resolveUrl } from './hub.ts';
 import type { ProgressEvent, ProgressListener } from './progress-events.ts';
 import type { ModelFile, Preset } from './registry.ts';
 import { VerifiedStore, type VerifiedEntry } from './verified-store.ts';
+import { containedPath } from './contained-path.ts';
 
 export type FileState =
   | 'missing' // nothing on disk
@@ -107,11 +108,12 @@ function modelsDirOf(opts: ManagerOptions): string {
   return resolve(opts.modelsDir ?? defaultModelsDir());
 }
 
-/** Absolute path of a file, refusing anything that would land outside the models directory. */
+/**
+ * Absolute path of a file, refusing anything that would land outside the models directory, by
+ * its name or through a symbolic link (also of the .part and .lock files a download writes).
+ */
 function fileDest(modelsDir: string, file: ModelFile): string {
-  const dest = resolve(modelsDir, file.local);
-  if (!dest.startsWith(modelsDir + sep)) throw new Error(`model file "${file.local}" resolves outside the models directory ${modelsDir}`);
-  return dest;
+  return containedPath(modelsDir, file.local, [partPath(''), lockPath('')]);
 }
 
 async function statOrNull(path: string) {

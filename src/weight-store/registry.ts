@@ -16,12 +16,21 @@ const localPath = z
     message: 'must be a relative path inside the models directory (no "..", no leading "/")',
   });
 
+// A hub file path or revision goes into the download URL: no dot segment may move it to
+// another place on the hub (the URL parser would resolve '..' before the request is sent).
+const hubPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.includes('\\') && !p.split('/').some((s) => s === '..' || s === '' || s === '.'), {
+    message: 'must be a relative path in the repository (no "." or ".." segments, no leading "/")',
+  });
+
 const modelFileSchema = z
   .object({
     role: z.string().min(1),
     repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/name"'),
-    revision: z.string().min(1),
-    path: z.string().min(1),
+    revision: hubPath,
+    path: hubPath,
     local: localPath,
     size: z.number().int().positive().nullable(),
     sha256: z.string().regex(SHA256, 'must be 64 lowercase hex digits').nullable(),

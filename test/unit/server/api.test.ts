@@ -1,22 +1,12 @@
 import type { InjectOptions } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../src/cli/serve.ts';
 import { liveFfmpegChildren } from '../../../src/media/ffmpeg-process.ts';
 import { GeneratorRegistry } from '../../../src/stream/generators.ts';
-
-/** An SDP offer from a real (werift) peer, as a browser would send. */
-async function makeOffer(direction: 'sendrecv' | 'sendonly' | 'recvonly' = 'sendrecv'): Promise<{ pc: RTCPeerConnection; sdp: string }> {
-  const pc = new RTCPeerConnection({ iceServers: [], iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
-  pc.addTransceiver('video', { direction });
-  await pc.setLocalDescription(await pc.createOffer());
-  if (pc.iceGatheringState !== 'complete') {
-    await new Promise<void>((resolve) => pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && resolve()));
-  }
-  return { pc, sdp: pc.localDescription!.sdp };
-}
+import { makeOffer } from '../../support/werift-offer.ts';
 
 let server: RunningServer;
 const peers: RTCPeerConnection[] = [];
@@ -248,6 +238,10 @@ describe('live server API', () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/sessions/nope/ws`);
     const err = await new Promise<Error>((r) => ws.once('error', r));
     expect(err.message).toMatch(/404/);
+    // A malformed escape in the id is just an unknown session, not an exception in the upgrade handler.
+    const bad = new WebSocket(`${server.url.replace('http', 'ws')}/api/sessions/%zz/ws`);
+    expect((await new Promise<Error>((r) => bad.once('error', r))).message).toMatch(/404/);
+    expect((await inject({ method: 'GET', url: '/api/health' })).json().ok).toBe(true);
   });
 
   it('says how to build the client when it is missing', async () => {
