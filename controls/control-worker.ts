@@ -5,7 +5,7 @@
  * when it lives here.
  */
 import { serveWorker, transferring } from '../src/model/runtime/worker-service.ts';
-import type { ControlWorkerProtocol, ControlSpec } from './control-worker-protocol.ts';
+import { checkChunk, checkControlSpec, type ControlSpec, type ControlWorkerProtocol } from './control-worker-protocol.ts';
 import { DepthControl } from './depth.ts';
 import { ScribbleControl } from './scribble.ts';
 import type { Control } from './types.ts';
@@ -14,12 +14,13 @@ function build(spec: ControlSpec): Control {
   return spec.id === 'depth' ? new DepthControl(spec.options) : new ScribbleControl(spec.options);
 }
 
-serveWorker<ControlWorkerProtocol>((spec) => {
-  const control = build(spec);
+serveWorker<ControlWorkerProtocol>((init) => {
+  const control = build(checkControlSpec(init));
   return {
     ready: { id: control.id, needsWeights: control.needsWeights },
     calls: {
-      process: async ({ frames, resetFirst }) => {
+      process: async (arg) => {
+        const { frames, resetFirst } = checkChunk(arg);
         if (resetFirst) control.reset();
         const out = await control.process(frames);
         // Copy when the output aliases the input, so both buffers can be moved back safely.

@@ -11,6 +11,13 @@ import { BilinearResampler, coverCrop } from './resample.ts';
 
 export type StillImage = Uint8Array | RgbFrames;
 
+/**
+ * The encoded formats a still image may come in. sharp reads more (SVG through librsvg, TIFF,
+ * GIF, HEIF…), but these bytes come from clients of the server, so only the formats we document
+ * reach a decoder.
+ */
+const FORMATS: readonly string[] = ['png', 'jpeg', 'webp'];
+
 function isFrames(x: StillImage): x is RgbFrames {
   return !(x instanceof Uint8Array);
 }
@@ -54,6 +61,8 @@ export class FittedImage {
       return out;
     }
     try {
+      const { format } = await sharp(img).metadata();
+      if (!FORMATS.includes(format)) throw new Error(`${format} is not accepted, give PNG, JPEG or WebP`);
       const { data, info } = await sharp(img, { failOn: 'error' })
         .removeAlpha()
         .toColourspace('srgb')

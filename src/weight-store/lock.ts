@@ -28,12 +28,19 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function readHolder(path: string): Promise<LockHolder | null> {
+/** What a lock file says: its holder, 'unreadable' (not a holder record) or 'missing' (it is gone). */
+async function readLock(path: string): Promise<LockHolder | 'unreadable' | 'missing'> {
+  let text: string;
   try {
-    const h = JSON.parse(await readFile(path, 'utf8')) as Partial<LockHolder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as LockHolder) : null;
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  try {
+    const h = JSON.parse(text) as Partial<LockHolder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as LockHolder) : 'unreadable';
   } catch {
-    return null;
+    return 'unreadable';
   }
 }
 
@@ -54,8 +61,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The live holder of `lockPath`, or null when it is free or stale. */
 export async function lockHolder(lockPath: string): Promise<LockHolder | null> {
-  const holder = await readHolder(lockPath);
-  if (!holder) return null;
+  const holder = await readLock(lockPath);
+  if (typeof holder === 'string') return null;
   return holder.host !== hostname() || processAlive(holder.pid) ? holder : null;
 }
 
@@ -63,6 +70,7 @@ export async function lockHolder(lockPath: string): Promise<LockHolder | null> {
 export async function acquireFileLock(lockPath: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
   const me: LockHolder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   let waited = false;
+  let unreadableBefore = false;
   for (;;) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     try {
@@ -78,14 +86,25 @@ export async function acquireFileLock(lockPath: string, opts: LockOptions = {}):
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const holder = await readHolder(lockPath);
-    // A lock from another host cannot be checked; a half-written one is treated as live once, then re-read.
-    const stale = holder !== null && holder.host === me.host && !processAlive(holder.pid);
-    if (stale) {
-      await unlink(lockPath).catch(() => undefined);
+    const holder = await readLock(lockPath);
+    if (holder === 'missing') {
+      unreadableBefore = false; // released between our create and our read: try again at once
       continue;
     }
-    if (!waited && holder) {
+    // A lock from another host cannot be checked. An unreadable one may be half-written by a holder
+    // that has just created it, so it is treated as live once; still unreadable a poll later, its
+    // writer died between create and write, and it would otherwise block this file for good.
+    const stale = holder === 'unreadable' ? unreadableBefore : holder.host === me.host && !processAlive(holder.pid);
+    unreadableBefore = holder === 'unreadable';
+    if (stale) {
+      // Gone already is fine (someone else broke it); failing to remove it otherwise must not spin.
+      await unlink(lockPath).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      unreadableBefore = false;
+      continue;
+    }
+    if (!waited && holder !== 'unreadable') {
       waited = true;
       opts.onWait?.(holder);
     }

@@ -5,7 +5,10 @@
 // the worker, which the client reports as a failed start.
 import { workerData } from 'node:worker_threads';
 
-const { entry } = workerData;
+const entry = workerData?.entry;
+if (typeof entry !== 'string') {
+  throw new Error('worker-boot.mjs is the entry of a worker thread started by WorkerClient.start (workerData.entry: the module URL to load); it was loaded without one');
+}
 if (new URL(entry).pathname.endsWith('.ts')) {
   const { register } = await import('tsx/esm/api');
   register();

@@ -6,7 +6,7 @@
 import { serveWorker, transferring } from '../runtime/worker-service.ts';
 import { parseUmt5Config } from './config.ts';
 import { Umt5Encoder } from './encoder.ts';
-import type { EncodedPromptMessage, EncoderWorkerProtocol } from './encoder-worker-protocol.ts';
+import { checkPrompts, type EncodedPromptMessage, type EncoderWorkerProtocol } from './encoder-worker-protocol.ts';
 import { Umt5Tokenizer } from './tokenizer.ts';
 
 serveWorker<EncoderWorkerProtocol>(async (init) => {
@@ -16,7 +16,8 @@ serveWorker<EncoderWorkerProtocol>(async (init) => {
   return {
     ready: { device: encoder.device },
     calls: {
-      encode: async (prompts) => {
+      encode: async (arg) => {
+        const prompts = checkPrompts(arg);
         const batch = tokenizer.encodeBatch(prompts);
         const embeds = await encoder.encodePromptEmbeds(batch.ids, batch.mask);
         const [, L, dim] = embeds.shape as [number, number, number];

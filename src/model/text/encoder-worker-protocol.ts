@@ -33,3 +33,16 @@ export type EncoderWorkerProtocol = {
     encode: WorkerCall<string[], EncodedPromptMessage[]>;
   };
 };
+
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+/**
+ * The encode call's argument, checked where it is used: a message crosses the thread boundary
+ * by structured clone, so the protocol's types say nothing about what actually arrives.
+ */
+export function checkPrompts(arg: unknown): string[] {
+  if (!Array.isArray(arg)) throw new Error(`encode takes an array of prompt strings, got ${kindOf(arg)}`);
+  const bad = arg.findIndex((p) => typeof p !== 'string');
+  if (bad >= 0) throw new Error(`prompt ${bad} is not a string (got ${kindOf(arg[bad])})`);
+  return arg as string[];
+}

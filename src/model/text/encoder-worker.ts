@@ -7,7 +7,7 @@
  */
 import { WorkerClient } from '../runtime/worker-client.ts';
 import { f32, type F32Tensor } from '../tensor.ts';
-import type { EncoderWorkerInit, EncoderWorkerProtocol } from './encoder-worker-protocol.ts';
+import { checkPrompts, type EncoderWorkerInit, type EncoderWorkerProtocol } from './encoder-worker-protocol.ts';
 
 export type { EncoderWorkerInit } from './encoder-worker-protocol.ts';
 
@@ -49,8 +49,11 @@ export class TextEncoderWorker {
 
   /** Encodes prompts as one batch (queued behind earlier requests). */
   async encodeMany(prompts: readonly string[]): Promise<EncodedPrompt[]> {
-    const bad = prompts.findIndex((p) => typeof p !== 'string');
-    if (bad >= 0) throw new Error(`text encoder: prompt ${bad} is not a string`);
+    try {
+      checkPrompts(prompts); // here too, so a bad prompt never costs a round trip to the worker
+    } catch (e) {
+      throw new Error(`text encoder: ${(e as Error).message}`);
+    }
     if (prompts.length === 0) return [];
     const results = await this.#client.call('encode', [...prompts]);
     return results.map((r) => ({ text: r.text, length: r.length, truncatedTokens: r.truncatedTokens, embedding: f32(r.shape, r.data) }));

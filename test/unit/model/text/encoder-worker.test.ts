@@ -113,6 +113,11 @@ describe('TextEncoderWorker', () => {
     }
   });
 
+  it('refuses a prompt that is not a string before it reaches the worker', async () => {
+    await expect(worker.encodeMany(['a cat', 3 as unknown as string])).rejects.toThrow('text encoder: prompt 1 is not a string (got number)');
+    await expect(worker.encode('a cat')).resolves.toMatchObject({ text: 'a cat' });
+  });
+
   it('rejects encodes after close()', async () => {
     const w = await TextEncoderWorker.start({ tokenizerPath: dir, weightsPath: join(dir, 'encoder.safetensors'), config: RAW_CONFIG, session: { threads: 1 } });
     await w.close();
