@@ -13,6 +13,13 @@ export interface AccessFlags {
   readonly insecureNoToken: boolean;
 }
 
+/** The access flags' parseArgs options (both commands spread them into their own). */
+export const ACCESS_FLAG_OPTIONS = {
+  token: { type: 'string' },
+  'cors-origin': { type: 'string', multiple: true },
+  'insecure-no-token': { type: 'boolean' },
+} as const;
+
 export const ACCESS_FLAGS_HELP = `  --token TOKEN        every request needs it (Authorization: Bearer TOKEN or ?token=TOKEN);
                        default $VACE_TOKEN. Required with a --host other than loopback
   --insecure-no-token  listen on a non-loopback --host without a token (anyone on the network may use it)

@@ -12,7 +12,7 @@ import { asCliError, CliError, logTo, processIO, type CliIO } from './io.ts';
 import { PresetLoadError } from '../presets/load.ts';
 import { loadPresetInWorker } from '../presets/model-worker.ts';
 import { startServer } from './serve.ts';
-import { ACCESS_FLAGS_HELP, parseAccessFlags } from './access-flags.ts';
+import { ACCESS_FLAG_OPTIONS, ACCESS_FLAGS_HELP, parseAccessFlags } from './access-flags.ts';
 
 export const SERVE_USAGE = `usage: vace-live [serve] [options]
 
@@ -43,9 +43,7 @@ export async function runServeCommand(argv: string[], io: CliIO = processIO, opt
         host: { type: 'string' },
         port: { type: 'string' },
         'max-sessions': { type: 'string' },
-        token: { type: 'string' },
-        'cors-origin': { type: 'string', multiple: true },
-        'insecure-no-token': { type: 'boolean' },
+        ...ACCESS_FLAG_OPTIONS,
         ...MODEL_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h', default: false },
       },

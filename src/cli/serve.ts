@@ -13,7 +13,7 @@ import { defaultModelsDir, presetStatus } from '../weight-store/index.ts';
 import { modelsFolderAnnotatorWeights } from './annotator-weights.ts';
 import { buildApp, type App } from '../server/app.ts';
 import { checkExposure, isLoopbackHost } from '../server/exposure.ts';
-import { ACCESS_FLAGS_HELP, parseAccessFlags } from './access-flags.ts';
+import { ACCESS_FLAG_OPTIONS, ACCESS_FLAGS_HELP, parseAccessFlags } from './access-flags.ts';
 import { generators as defaultGenerators, type GeneratorRegistry } from '../stream/generators.ts';
 import type { ControlSource } from '../stream/session-pipeline.ts';
 
@@ -125,9 +125,7 @@ function parseArgs(argv: string[]): StartServerOptions {
       host: { type: 'string' },
       port: { type: 'string' },
       'max-sessions': { type: 'string' },
-      token: { type: 'string' },
-      'cors-origin': { type: 'string', multiple: true },
-      'insecure-no-token': { type: 'boolean' },
+      ...ACCESS_FLAG_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,

@@ -43,19 +43,10 @@ serveWorker<ModelWorkerProtocol>(async (init, log) => {
     }
     return g;
   };
-  const framesPerChunk = bundle.createGenerator();
-  const ready = {
-    preset: bundle.preset,
-    description: bundle.description,
-    randomWeights: bundle.randomWeights,
-    devices: bundle.devices,
-    width: bundle.width,
-    height: bundle.height,
-    device: bundle.device,
-    dtype: bundle.dtype,
-    framesPerChunk: framesPerChunk.framesForNextChunk(),
-  };
-  await framesPerChunk.dispose();
+  const probe = bundle.createGenerator();
+  const { preset, description, randomWeights, devices, width, height, device, dtype } = bundle;
+  const ready = { preset, description, randomWeights, devices, width, height, device, dtype, framesPerChunk: probe.framesForNextChunk() };
+  await probe.dispose();
   return {
     ready,
     calls: {

@@ -5,13 +5,13 @@
  * with the pixels only the first time, so the worker can hand its generator the same object
  * across chunks ("unchanged": the reference-hint cache keys on identity).
  */
-import type { MaskFrames, RgbFrames } from '../frames.ts';
+import type { RgbFrames } from '../frames.ts';
 import type { Device, ModelDtype } from '../model/runtime/session.ts';
 import type { Umt5WeightFormat } from '../model/text/param-spec.ts';
 import type { WorkerCall } from '../model/runtime/worker-protocol.ts';
-import type { GenerationParams } from '../pipeline/generator-types.ts';
+import type { ChunkInput } from '../pipeline/generator-types.ts';
 import type { RgbImage } from '../pipeline/reference-images.ts';
-import type { ModelDevices } from './bundle.ts';
+import type { ModelBundle } from './bundle.ts';
 
 export interface ModelWorkerInit {
   readonly preset: string;
@@ -22,19 +22,11 @@ export interface ModelWorkerInit {
   readonly textWeights?: Umt5WeightFormat;
 }
 
-/** The loaded bundle's facts, sent once the worker is ready. */
-export interface ModelWorkerReady {
-  readonly preset: string;
-  readonly description: string;
-  readonly randomWeights: boolean;
-  readonly devices: ModelDevices;
-  readonly width: number;
-  readonly height: number;
-  readonly device: Device;
-  readonly dtype: ModelDtype;
+/** The loaded bundle's facts (everything but its methods), sent once the worker is ready. */
+export type ModelWorkerReady = Pick<ModelBundle, 'preset' | 'description' | 'randomWeights' | 'devices' | 'width' | 'height' | 'device' | 'dtype'> & {
   /** Pixel frames per chunk of a fresh generator. */
   readonly framesPerChunk: number;
-}
+};
 
 /** An image by id; `image` is present the first time the worker's generator sees the id. */
 export interface ImageRef {
@@ -42,16 +34,14 @@ export interface ImageRef {
   readonly image?: RgbImage;
 }
 
-export interface GenerateRequest {
+/** A ChunkInput with its images as ImageRefs, for the main thread's generator `generator`. */
+export type GenerateRequest = Omit<ChunkInput, 'references' | 'firstFrame' | 'lastFrame'> & {
   /** The main thread's generator id (the worker creates the generator on first use). */
   readonly generator: number;
-  readonly frames: RgbFrames;
-  readonly control?: { readonly frames: RgbFrames; readonly mask?: MaskFrames };
-  readonly params: GenerationParams;
   readonly references?: readonly ImageRef[];
   readonly firstFrame?: ImageRef;
   readonly lastFrame?: ImageRef;
-}
+};
 
 export interface GenerateResult {
   readonly frames: RgbFrames;

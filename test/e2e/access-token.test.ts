@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src/cli/serve.ts';
 import { patternY4m } from '../../src/media/test-pattern.ts';
 import { GeneratorRegistry } from '../../src/stream/generators.ts';
 import { launchChromium } from './browser.ts';
+import { waitFor } from './wait-for.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const document: any;
@@ -40,15 +41,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const controlOptions = (p: Page): Promise<number> => p.evaluate(() => document.querySelectorAll('#control option').length);
 const tokenFormShown = (p: Page): Promise<boolean> => p.evaluate(() => !document.getElementById('token-form').hidden);

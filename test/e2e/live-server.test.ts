@@ -14,6 +14,7 @@ import { liveFfmpegChildren } from '../../src/media/ffmpeg-process.ts';
 import { PATTERN_BARS, PATTERN_CODE_BITS, patternLayout, patternY4m } from '../../src/media/test-pattern.ts';
 import { GeneratorRegistry } from '../../src/stream/generators.ts';
 import { launchChromium } from './browser.ts';
+import { waitFor } from './wait-for.ts';
 import { InvertingGenerator } from './inverting-generator.ts';
 
 // Page-side callbacks run in Chromium; the project's Node typings have no DOM (adding it would
@@ -64,15 +65,6 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sessionId = (p: Page): Promise<string> => p.evaluate(() => window.vace.sessionId);
 const remoteFrames = (p: Page) => p.evaluate(() => (document.getElementById('remote') as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames);
